@@ -1,0 +1,456 @@
+"""Stages ``load`` and ``validate``: a catalogue folder becomes a typed :class:`Catalogue`.
+
+Layout of a catalogue folder (``offers/`` by default)::
+
+    account.yml                 the TrackDrive account
+    <offer-id>.yml              one file per offer
+    buyers/<buyer-id>.yml       one file per buyer
+    traffic-sources/<id>.yml    one file per traffic source
+    platforms/<id>.yml          one file per custom platform (optional)
+
+Every problem found is collected and reported together, each located at its
+file, line and column.  Cross-file rules (references, unique ids) are checked
+here; what a platform can send is checked by :mod:`plan`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import DataError, Problem, UsageError
+from .models import Account, Buyer, Offer, PlatformFile, TrafficSource
+from .platforms import BUILTIN, Platform
+from .yamlsource import Document, Loc, dotted, read_document
+
+ACCOUNT_FILE = "account.yml"
+FOLDERS = {"buyers": Buyer, "traffic-sources": TrafficSource, "platforms": PlatformFile}
+SUFFIXES = (".yml", ".yaml")
+MAX_FILES = 100_000
+"""Most files one catalogue may hold."""
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Entry(Generic[M]):
+    """A validated entity and the document it came from (for located problems later)."""
+
+    model: M
+    doc: Document
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Everything the catalogue says, validated and cross-checked."""
+
+    root: Path
+    account: Entry[Account]
+    platforms: Mapping[str, Platform]
+    offers: Mapping[str, Entry[Offer]]
+    buyers: Mapping[str, Entry[Buyer]]
+    sources: Mapping[str, Entry[TrafficSource]]
+
+
+def display_path(path: Path) -> str:
+    """The path as the user typed it relative to the working directory, when possible."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def load_catalogue(root: Path) -> Catalogue:
+    """Read and validate the catalogue under ``root``; raise :class:`DataError` listing every problem."""
+    if not root.is_dir():
+        raise UsageError(f"catalogue folder {display_path(root)!r} does not exist (run postdocs init to create one)")
+    problems: list[Problem] = []
+    files = _discover(root, problems)
+    docs: dict[str, list[Document]] = {"account": [], "offers": [], **{k: [] for k in FOLDERS}}
+    for kind, path in files:
+        doc = read_document(path, display_path(path))
+        if isinstance(doc, Problem):
+            problems.append(doc)
+        else:
+            docs[kind].append(doc)
+
+    account = _validate_all(docs["account"], Account, problems)
+    platforms = _validate_all(docs["platforms"], PlatformFile, problems)
+    offers = _validate_all(docs["offers"], Offer, problems)
+    buyers = _validate_all(docs["buyers"], Buyer, problems)
+    sources = _validate_all(docs["traffic-sources"], TrafficSource, problems)
+
+    if not (root / ACCOUNT_FILE).exists():
+        problems.append(
+            Problem(
+                display_path(root / ACCOUNT_FILE),
+                1,
+                1,
+                "(file)",
+                "the catalogue has no account file",
+                "create it with your TrackDrive subdomain, company name and support e-mail (see README)",
+            )
+        )
+    platform_map = _platforms(platforms, problems)
+    offer_map = _unique(offers, "offer", problems)
+    buyer_map = _unique(buyers, "buyer", problems)
+    source_map = _unique(sources, "traffic source", problems)
+    for buyer in buyer_map.values():
+        _check_platform_ref(buyer, platform_map, problems)
+    for source in source_map.values():
+        _check_platform_ref(source, platform_map, problems)
+    for entry in offer_map.values():
+        _check_offer_refs(entry, buyer_map, source_map, problems)
+    if problems or not account:
+        raise DataError(problems)
+    return Catalogue(root, account[0], platform_map, offer_map, buyer_map, source_map)
+
+
+# --------------------------------------------------------------------------- discovery
+
+
+def _discover(root: Path, problems: list[Problem]) -> list[tuple[str, Path]]:
+    """Every catalogue file with its kind, refusing symlinks that leave the catalogue."""
+    real_root = root.resolve()
+    found: list[tuple[str, Path]] = []
+
+    def inside(path: Path) -> bool:
+        try:
+            path.resolve().relative_to(real_root)
+        except (ValueError, OSError):
+            problems.append(
+                Problem(
+                    display_path(path),
+                    1,
+                    1,
+                    "(file)",
+                    "is a link to a file outside the catalogue",
+                    "copy the file into the catalogue instead of linking to it",
+                )
+            )
+            return False
+        return True
+
+    for entry in sorted(root.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir():
+            if entry.name in FOLDERS:
+                if not inside(entry):
+                    continue
+                for child in sorted(entry.iterdir()):
+                    if child.suffix in SUFFIXES and child.is_file() and inside(child):
+                        found.append((entry.name, child))
+                    elif child.is_dir() and not child.name.startswith("."):
+                        problems.append(
+                            Problem(
+                                display_path(child),
+                                1,
+                                1,
+                                "(file)",
+                                "folders inside folders are not read",
+                                f"move its files into {entry.name}/",
+                            )
+                        )
+            elif any(p.suffix in SUFFIXES for p in entry.rglob("*")):
+                close = difflib.get_close_matches(entry.name, FOLDERS, n=1)
+                problems.append(
+                    Problem(
+                        display_path(entry),
+                        1,
+                        1,
+                        "(file)",
+                        f"unknown folder {entry.name!r}",
+                        f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(FOLDERS)}",
+                    )
+                )
+        elif entry.suffix in SUFFIXES and entry.is_file() and inside(entry):
+            found.append(("account" if entry.name == ACCOUNT_FILE else "offers", entry))
+        if len(found) > MAX_FILES:
+            raise UsageError(f"the catalogue holds more than {MAX_FILES:,} files")
+    return found
+
+
+# --------------------------------------------------------------------------- per-file validation
+
+
+def _validate_all(docs: Iterable[Document], model: type[M], problems: list[Problem]) -> list[Entry[M]]:
+    out: list[Entry[M]] = []
+    for doc in docs:
+        if not isinstance(doc.data, dict):
+            problems.append(doc.problem((), "must be a mapping of keys to values", "start the file with `id: ...`"))
+            continue
+        try:
+            out.append(Entry(model.model_validate(doc.data), doc))
+        except ValidationError as exc:
+            problems.extend(_translate(doc, exc, model))
+    return out
+
+
+def _translate(doc: Document, exc: ValidationError, model: type[BaseModel]) -> list[Problem]:
+    """Turn pydantic's errors into located problems with hints."""
+    out = []
+    for err in exc.errors(include_url=False):
+        kind = err["type"]
+        loc = _data_loc(doc.data, tuple(err["loc"]), keep_last=kind == "missing")
+        field = dotted(loc)
+        hint = ""
+        if kind == "postdocs":
+            message, hint = err["ctx"]["message"], err["ctx"].get("hint", "")
+        elif kind == "missing":
+            message = "is required"
+            hint = f"add `{loc[-1]}:`" if loc and isinstance(loc[-1], str) else "add the missing value"
+            if loc and isinstance(loc[-1], str):
+                doc_loc = loc[:-1]
+                pos = doc.locate(doc_loc)
+                out.append(Problem(doc.path, pos.line, pos.col, field, message, hint))
+                continue
+        elif kind == "extra_forbidden":
+            name = str(loc[-1])
+            known = _field_names(model, loc[:-1], doc.data)
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            message = f"unknown key {name!r}"
+            hint = (
+                f"did you mean {close[0]!r}?"
+                if close
+                else (f"known keys here: {', '.join(known)}" if known else "remove it")
+            )
+            out.append(doc.problem(loc, message, hint, key=True))
+            continue
+        elif kind in ("literal_error", "union_tag_invalid"):
+            expected = _expected(err)
+            value = err.get("input") if kind == "literal_error" else err["ctx"].get("tag")
+            close = difflib.get_close_matches(str(value), expected, n=1, cutoff=0.6)
+            message = f"{value!r} is not one of {', '.join(expected)}"
+            hint = f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(expected)}"
+        elif kind == "union_tag_not_found":
+            tag = err["ctx"]["discriminator"].strip("'")
+            message = f"needs a `{tag}` key"
+            hint = f"add `{tag}:`"
+        elif kind in _TYPE_NAMES:
+            message = f"must be {_TYPE_NAMES[kind]}, not {_kind(err.get('input'))}"
+            hint = _TYPE_HINTS.get(kind, "")
+        elif kind == "too_short":
+            message = "must not be empty"
+            hint = "give at least one value, or remove the key"
+        else:  # pragma: no cover - a pydantic error type not mapped above
+            message = err["msg"]
+        out.append(doc.problem(loc, message, hint))
+    return out
+
+
+_TYPE_NAMES = {
+    "string_type": "text",
+    "bool_type": "true or false",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "list_type": "a list",
+    "int_type": "a whole number",
+}
+_TYPE_HINTS = {
+    "string_type": "quote the value",
+    "bool_type": "write true or false",
+    "dict_type": "indent `key: value` lines under it",
+    "model_type": "indent `key: value` lines under it",
+    "list_type": "write one `- item` per line under it",
+}
+
+
+def _kind(value: Any) -> str:
+    from .models import _kind as kind
+
+    return kind(value)
+
+
+def _expected(err: Any) -> list[str]:
+    ctx = err.get("ctx", {})
+    raw = ctx.get("expected_tags") or ctx.get("expected") or ""
+    return [part.strip().strip("'") for part in str(raw).replace(" or ", ", ").split(",") if part.strip()]
+
+
+_MISSING = object()
+
+
+def _child(node: Any, part: str | int) -> Any:
+    """``node[part]`` when the document has it, else ``_MISSING``."""
+    if isinstance(node, dict) and part in node:
+        return node[part]
+    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        return node[part]
+    return _MISSING
+
+
+def _data_loc(data: Any, loc: Loc, *, keep_last: bool) -> Loc:
+    """Map pydantic's location onto the document, dropping union tags that are not in the data."""
+    out: list[str | int] = []
+    node: Any = data
+    for i, part in enumerate(loc):
+        child = _child(node, part)
+        if child is not _MISSING:
+            out.append(part)
+            node = child
+        elif i == len(loc) - 1 and keep_last:
+            out.append(part)
+    return tuple(out)
+
+
+def _field_names(model: type[BaseModel], loc: Loc, data: Any) -> list[str]:
+    """Names of the keys the model accepts at ``loc`` (for "did you mean")."""
+    current: Any = model
+    node = data
+    for part in loc:
+        node = _child(node, part)
+        if isinstance(part, int):
+            continue
+        if not (isinstance(current, type) and issubclass(current, BaseModel)) or part not in current.model_fields:
+            return []
+        current = _model_in(current.model_fields[part].annotation, node)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return sorted(current.model_fields)
+    return []
+
+
+def _model_in(annotation: Any, node: Any) -> Any:
+    """The BaseModel inside an annotation (through Optional, list, Annotated and tagged unions)."""
+    origin = typing.get_origin(annotation)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if origin is typing.Annotated:
+        return _model_in(typing.get_args(annotation)[0], node)
+    if origin in (list, tuple):
+        return _model_in(typing.get_args(annotation)[0], node)
+    if origin in (typing.Union, types.UnionType):
+        candidates = [_model_in(arg, node) for arg in typing.get_args(annotation)]
+        models = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
+        for candidate in models:
+            for name in ("type", "method"):
+                if isinstance(node, dict) and name in candidate.model_fields:
+                    literal = typing.get_args(candidate.model_fields[name].annotation)
+                    if node.get(name) in literal:
+                        return candidate
+        return models[0] if len(models) == 1 else None
+    return None
+
+
+# --------------------------------------------------------------------------- cross-file rules
+
+
+E = TypeVar("E", bound=Entry[Any])
+
+
+def _unique(entries: list[E], what: str, problems: list[Problem]) -> dict[str, E]:
+    out: dict[str, E] = {}
+    for entry in sorted(entries, key=lambda e: e.doc.path):
+        key = entry.model.id
+        if key in out:
+            problems.append(
+                entry.doc.problem(
+                    ("id",),
+                    f"{what} id {key!r} is already used by {out[key].doc.path}",
+                    "give every file its own id",
+                )
+            )
+        else:
+            out[key] = entry
+    return dict(sorted(out.items()))
+
+
+def _platforms(entries: list[Entry[PlatformFile]], problems: list[Problem]) -> dict[str, Platform]:
+    out: dict[str, Platform] = dict(BUILTIN)
+    for key, entry in _unique(entries, "platform", problems).items():
+        if key in BUILTIN:
+            problems.append(
+                entry.doc.problem(
+                    ("id",),
+                    f"{key!r} is a built-in platform",
+                    "give the custom platform another id",
+                )
+            )
+            continue
+        spec = entry.model
+        prefix, suffix = spec.token.parts()
+        out[key] = Platform(
+            id=key,
+            name=spec.name,
+            prefix=prefix,
+            suffix=suffix,
+            name_pattern=spec.name_pattern,
+            host_tokens=spec.host_tokens,
+            headers=spec.headers,
+            json_body=spec.json_body,
+            methods=tuple(m for m in ("GET", "POST") if m in spec.methods),
+            known=types.MappingProxyType(dict(spec.known)),
+            builtin=False,
+            docs=spec.docs,
+        )
+    return out
+
+
+def _check_platform_ref(
+    entry: Entry[Buyer] | Entry[TrafficSource], platforms: Mapping[str, Platform], problems: list[Problem]
+) -> None:
+    ref = entry.model.platform
+    if ref not in platforms:
+        close = difflib.get_close_matches(ref, platforms, n=1)
+        problems.append(
+            entry.doc.problem(
+                ("platform",),
+                f"unknown platform {ref!r}",
+                f"did you mean {close[0]!r}?"
+                if close
+                else f"use one of {', '.join(sorted(platforms))}, or describe it in platforms/{ref}.yml",
+            )
+        )
+
+
+def _check_offer_refs(
+    entry: Entry[Offer], buyers: Mapping[str, Any], sources: Mapping[str, Any], problems: list[Problem]
+) -> None:
+    offer, doc = entry.model, entry.doc
+    for list_key, ref_key, known, folder in (
+        ("buyers", "buyer", buyers, "buyers"),
+        ("traffic_sources", "traffic_source", sources, "traffic-sources"),
+    ):
+        seen: set[str] = set()
+        for i, pair in enumerate(getattr(offer, list_key)):
+            ref = getattr(pair, ref_key)
+            loc: Loc = (list_key, i, ref_key)
+            if ref in seen:
+                problems.append(doc.problem(loc, f"{ref!r} is listed twice", "keep one entry per partner"))
+            seen.add(ref)
+            if ref not in known:
+                close = difflib.get_close_matches(ref, known, n=1)
+                problems.append(
+                    doc.problem(
+                        loc,
+                        f"unknown {ref_key.replace('_', ' ')} {ref!r}",
+                        f"did you mean {close[0]!r}?" if close else f"create {folder}/{ref}.yml",
+                    )
+                )
+    names: dict[str, int] = {}
+    for i, field in enumerate(offer.fields):
+        if field.name in names:
+            problems.append(
+                doc.problem(
+                    ("fields", i, "name"),
+                    f"field {field.name!r} is defined twice (first as fields[{names[field.name]}])",
+                    "keep one definition",
+                )
+            )
+        names.setdefault(field.name, i)
+    if offer.intake.method in ("lead_post", "capture") and offer.lead_token is None:
+        problems.append(
+            doc.problem(
+                ("lead_token",),
+                f"is required when intake is {offer.intake.method}",
+                "copy the offer's lead token from TrackDrive (Offers > edit > Posting Instructions)",
+            )
+        )

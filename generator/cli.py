@@ -1,0 +1,200 @@
+"""The ``postdocs`` command line: parse options, call one function per verb, map errors to exit codes.
+
+This module holds no logic of its own.  Every verb calls into :mod:`generator.build`
+(or a module it names), and one boundary, :class:`_Group`, turns any
+:class:`GeneratorError` into a message on stderr and its exit code; no bad input
+ever prints a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__, site
+from .build import Project, build, check, link_rows, links_csv, links_json
+from .errors import DataError, ExitCode, GeneratorError, UsageError
+from .plan import Plan
+
+
+class _Group(click.Group):
+    """The single error boundary of the command line."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DataError as exc:
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            count = len(exc.problems)
+            click.echo(f"{count} problem{'s' if count != 1 else ''} found; nothing was published.", err=True)
+            ctx.exit(int(ExitCode.PROBLEMS))
+        except GeneratorError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(int(exc.exit_code))
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(int(ExitCode.USAGE))
+        except Exception as exc:
+            if os.environ.get("POSTDOCS_DEBUG"):
+                traceback.print_exc()
+            click.echo(
+                f"internal error: {type(exc).__name__}: {exc}\n"
+                "This is a bug in postdocs; set POSTDOCS_DEBUG=1 for details.",
+                err=True,
+            )
+            ctx.exit(int(ExitCode.USAGE))
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="postdocs")
+@click.option(
+    "--project",
+    "-p",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Project folder (holds mkdocs.yml).",
+)
+@click.option(
+    "--catalogue",
+    "-c",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Catalogue folder.  [default: PROJECT/offers]",
+)
+@click.pass_context
+def main(ctx: click.Context, project: Path, catalogue: Path | None) -> None:
+    """Turn a YAML catalogue of offers, buyers and traffic sources into posting and postback pages."""
+    ctx.obj = Project.at(project, catalogue)
+
+
+def _project(ctx: click.Context) -> Project:
+    project = ctx.find_object(Project)
+    if project is None:  # pragma: no cover - main() always sets it
+        raise UsageError("no project")
+    return project
+
+
+@main.command("check")
+@click.pass_context
+def check_command(ctx: click.Context) -> None:
+    """Validate the catalogue and report every problem as file:line:col: field: message."""
+    plan = check(_project(ctx))
+    offers = len({p.offer.id for p in plan.pages})
+    click.echo(f"ok: {len(plan.pages)} partner pages for {offers} offers")
+
+
+@main.command("build")
+@click.option("--strict", is_flag=True, help="Treat MkDocs warnings as errors.")
+@click.pass_context
+def build_command(ctx: click.Context, strict: bool) -> None:
+    """Check, render the pages and build the site into site/."""
+    project = _project(ctx)
+    report = build(project, strict=strict)
+    for warning in report.warnings:
+        click.echo(f"mkdocs {warning}", err=True)
+    click.echo(f"built {report.pages} partner pages into {project.site_dir}")
+    click.echo(f"owner's link list and setup steps: {project.owner_dir / 'index.html'}")
+
+
+@main.command("serve")
+@click.option("--dev-addr", "-a", default=None, metavar="IP:PORT", help="Address to serve on (default 127.0.0.1:8000).")
+@click.pass_context
+def serve_command(ctx: click.Context, dev_addr: str | None) -> None:
+    """Preview the site, rebuilding when the catalogue or templates change."""
+    project = _project(ctx)
+    check(project)
+    os.environ["POSTDOCS_PROJECT"] = str(project.root)
+    os.environ["POSTDOCS_CATALOGUE"] = str(project.catalogue)
+    site.serve(project.config, project.docs_dir, [project.catalogue, project.templates], dev_addr)
+
+
+@main.command("show")
+@click.argument("offer")
+@click.argument("partner")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def show_command(ctx: click.Context, offer: str, partner: str, fmt: str) -> None:
+    """Print the canonical request(s) of OFFER and PARTNER (a buyer or traffic source id)."""
+    plan = check(_project(ctx))
+    pages = plan.find(offer, partner)
+    if not pages:
+        raise UsageError(_not_found(plan, offer, partner))
+    if fmt == "json":
+        out = [_page_json(p) for p in pages]
+        click.echo(json.dumps(out if len(out) > 1 else out[0], indent=2, ensure_ascii=False))
+        return
+    for page in pages:
+        click.echo(f"# {page.title}")
+        for request in (*page.requests, *((page.conversion,) if page.conversion else ())):
+            sender = page.partner_name if request.sender == "partner" else "TrackDrive"
+            click.echo(f"\n## {request.title} (sent by {sender}, {request.platform.name} syntax)")
+            click.echo(f"{request.method} {request.url_template()}")
+            for name, value in request.headers_template():
+                click.echo(f"{name}: {value}")
+            body = request.body_template()
+            if body is not None:
+                click.echo("")
+                click.echo(body)
+            for note in request.notes:
+                click.echo(f"note: {note}")
+
+
+def _page_json(page: Any) -> dict[str, Any]:
+    return {
+        "offer": page.offer.id,
+        "partner": page.partner_id,
+        "kind": page.kind,
+        "platform": page.platform.id,
+        "title": page.title,
+        "path": f"{page.slug}/",
+        "requests": [r.to_dict() for r in page.requests],
+        "conversion": page.conversion.to_dict() if page.conversion else None,
+        "conversion_type": page.conversion_type,
+    }
+
+
+def _not_found(plan: Plan, offer: str, partner: str) -> str:
+    import difflib
+
+    offers = sorted({p.offer.id for p in plan.pages})
+    if offer not in offers:
+        close = difflib.get_close_matches(offer, offers, n=1)
+        return f"no offer {offer!r}" + (f"; did you mean {close[0]!r}?" if close else f"; offers: {', '.join(offers)}")
+    partners = sorted({p.partner_id for p in plan.pages if p.offer.id == offer})
+    close = difflib.get_close_matches(partner, partners, n=1)
+    return f"no partner {partner!r} on offer {offer!r}" + (
+        f"; did you mean {close[0]!r}?" if close else f"; partners: {', '.join(partners)}"
+    )
+
+
+@main.command("links")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.pass_context
+def links_command(ctx: click.Context, fmt: str) -> None:
+    """List every (offer, partner) pair and the link of its page."""
+    project = _project(ctx)
+    plan = check(project)
+    base = site.site_url(project.config)
+    if fmt == "csv":
+        click.echo(links_csv(plan, base), nl=False)
+    elif fmt == "json":
+        click.echo(links_json(plan, base), nl=False)
+    else:
+        rows = link_rows(plan, base)
+        widths = [max(len(r[k]) for r in rows) if rows else 0 for k in ("offer", "partner", "kind")]
+        for r in rows:
+            click.echo(f"{r['offer']:<{widths[0]}}  {r['partner']:<{widths[1]}}  {r['kind']:<{widths[2]}}  {r['url']}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""Escaping for where catalogue text lands: Markdown text, table cells, code spans and fences.
+
+The Jinja environment escapes *every* interpolated value as Markdown text
+unless it is :class:`markupsafe.Markup` produced by one of the functions here,
+so a name like ``<script>``, ``|``, `` ` ``, ``{{ x }}``, ``[x]`` or ``---``
+renders as text, never as markup, never breaking a table or a fence.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from markupsafe import Markup
+
+# Python-Markdown's backslash-escapable characters, plus '|' (tables extension).
+_BACKSLASH = set("\\`*_{}[]()>#+-.!|")
+# Characters with a meaning in the extensions in use that backslashes cannot escape: use entities.
+_ENTITY = {"<": "&lt;", "&": "&amp;", "=": "&#61;", "~": "&#126;", "^": "&#94;"}
+
+
+def text(value: Any) -> Markup:
+    """Markdown-escape a value for running text (one line: newlines become spaces)."""
+    if isinstance(value, Markup):
+        return value
+    out = []
+    for ch in " ".join(str(value).splitlines()):
+        if ch in _BACKSLASH:
+            out.append("\\" + ch)
+        elif ch in _ENTITY:
+            out.append(_ENTITY[ch])
+        else:
+            out.append(ch)
+    return Markup(  # noqa: S704 - built from escaped text
+        "".join(out)
+    )
+
+
+def code(value: Any) -> Markup:
+    """An inline code span holding ``value`` exactly (one line)."""
+    raw = " ".join(str(value).splitlines())
+    if not raw:
+        return Markup("")
+    longest = max((len(m) for m in re.findall(r"`+", raw)), default=0)
+    ticks = "`" * (longest + 1)
+    pad = " " if raw.startswith("`") or raw.endswith("`") or (raw.startswith(" ") and raw.endswith(" ")) else ""
+    return Markup(  # noqa: S704 - built from escaped text
+        f"{ticks}{pad}{raw}{pad}{ticks}"
+    )
+
+
+def fence(value: Any, lang: str = "") -> Markup:
+    """A fenced code block holding ``value`` exactly; the fence is longer than any backtick run inside."""
+    raw = str(value)
+    if not raw.endswith("\n"):
+        raw += "\n"
+    longest = max((len(m) for m in re.findall(r"`+", raw)), default=0)
+    ticks = "`" * max(3, longest + 1)
+    return Markup(  # noqa: S704 - built from escaped text
+        f"{ticks}{lang}\n{raw}{ticks}"
+    )
+
+
+def cell(value: Any) -> Markup:
+    """A table cell: escaped text, '-' when empty."""
+    if value is None or value == "" or value == ():
+        return Markup("-")
+    return text(value)
+
+
+def quoted(value: Any) -> Markup:
+    """A double-quoted attribute-like label (content tab titles): quotes and backslashes escaped."""
+    raw = " ".join(str(value).splitlines()).replace("\\", "\\\\").replace('"', '\\"')
+    return Markup(  # noqa: S704 - built from escaped text
+        f'"{raw}"'
+    )

@@ -1,0 +1,600 @@
+"""The catalogue's file formats as strict pydantic models.
+
+One file describes one entity: ``account.yml``, an offer per ``*.yml`` at the
+top of the catalogue, and one file per buyer, traffic source and custom
+platform in their folders.  Field docstrings become the descriptions of the
+exported JSON Schema, so they are written for the people editing the files.
+
+Models only check what a single file can know.  References between files,
+platform capabilities and other cross-file rules live in :mod:`catalogue`.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic_core import PydanticCustomError
+
+
+def fail(message: str, hint: str = "") -> PydanticCustomError:
+    """A validation error whose message and hint reach the user unchanged."""
+    return PydanticCustomError("postdocs", "{message}", {"message": message, "hint": hint})
+
+
+# --------------------------------------------------------------------------- scalar types
+
+_ID = re.compile(r"[a-z0-9](?:[a-z0-9_-]{0,62}[a-z0-9])?")
+_FIELD = re.compile(r"[a-z][a-z0-9_]{0,63}")
+_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+_MONEY = re.compile(r"[0-9]{1,7}(?:\.[0-9]{1,2})?")
+_EMAIL = re.compile(r"[^@\s<>\"]+@[^@\s<>\"]+\.[A-Za-z]{2,}")
+_DIGITS = re.compile(r"[0-9]{1,18}")
+_LEAD_TOKEN = re.compile(r"[A-Za-z0-9_-]{8,128}")
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise fail(f"must be text, not {_kind(value)}", "quote the value")
+    return value
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, Decimal)):
+        return "a number"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _id(value: Any) -> str:
+    text = _text(value)
+    if not _ID.fullmatch(text):
+        raise fail(
+            f"{text!r} is not a valid id",
+            "use 1-64 lowercase ASCII letters, digits, '-' or '_', starting and ending with a letter or digit",
+        )
+    return text
+
+
+def _field_name(value: Any) -> str:
+    text = _text(value)
+    if not _FIELD.fullmatch(text):
+        raise fail(
+            f"{text!r} is not a valid field name",
+            "use lowercase ASCII letters, digits and '_', starting with a letter (TrackDrive token names)",
+        )
+    return text
+
+
+def _subdomain(value: Any) -> str:
+    text = _text(value)
+    if not _LABEL.fullmatch(text):
+        raise fail(
+            f"{text!r} is not a TrackDrive subdomain",
+            "give only the first label of https://<subdomain>.trackdrive.com: 1-63 lowercase letters, digits "
+            "or '-', not starting or ending with '-'",
+        )
+    return text
+
+
+def _money(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
+        raise fail(f"must be an amount of money, not {_kind(value)}", "write it like 35.00")
+    text = str(value).strip()
+    if not _MONEY.fullmatch(text):
+        raise fail(
+            f"{text!r} is not an amount of money", "write a positive decimal with at most two decimals, like 35.00"
+        )
+    try:
+        return f"{Decimal(text):.2f}"
+    except InvalidOperation:  # pragma: no cover - excluded by the pattern
+        raise fail(f"{text!r} is not an amount of money", "write it like 35.00") from None
+
+
+def _scalar_text(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
+        raise fail(f"must be a single value, not {_kind(value)}", "quote the value")
+    return str(value)
+
+
+def _email(value: Any) -> str:
+    text = _text(value)
+    if not _EMAIL.fullmatch(text):
+        raise fail(f"{text!r} is not an e-mail address", "write it like partners@example.com")
+    return text
+
+
+def _digits(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise fail(f"must be a TrackDrive id, not {_kind(value)}", "copy the numeric id from TrackDrive")
+    text = str(value)
+    if not _DIGITS.fullmatch(text):
+        raise fail(f"{text!r} is not a TrackDrive id", "TrackDrive ids are whole numbers, like 104772")
+    return text
+
+
+def _lead_token(value: Any) -> str:
+    text = _text(value)
+    if not _LEAD_TOKEN.fullmatch(text):
+        raise fail(
+            f"{text!r} is not a TrackDrive lead token",
+            "copy the offer's lead token from TrackDrive (Offers > edit > Posting Instructions): 8-128 letters, "
+            "digits, '-' or '_'",
+        )
+    return text
+
+
+def _base_url(value: Any) -> str:
+    text = _text(value).rstrip("/")
+    if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~/-]*)?", text):
+        raise fail(
+            f"{text!r} is not a base URL",
+            "write scheme, host and optional port and path, like http://127.0.0.1:8080",
+        )
+    return text
+
+
+def _token_ref(value: Any) -> str:
+    text = _text(value)
+    if not text or any(c.isspace() and c != " " for c in text) or len(text) > 128:
+        raise fail(f"{text!r} is not a token name", "write the name of the field on the partner's platform")
+    return text
+
+
+def _short(value: Any) -> str:
+    text = _text(value)
+    if not text.strip():
+        raise fail("must not be empty", "write a short name")
+    if len(text) > 200 or "\n" in text:
+        raise fail("must be one line of at most 200 characters", "move details into description")
+    return text
+
+
+Id = Annotated[str, BeforeValidator(_id)]
+FieldName = Annotated[str, BeforeValidator(_field_name)]
+Subdomain = Annotated[str, BeforeValidator(_subdomain)]
+Money = Annotated[str, BeforeValidator(_money)]
+Email = Annotated[str, BeforeValidator(_email)]
+TrackDriveId = Annotated[str, BeforeValidator(_digits)]
+LeadToken = Annotated[str, BeforeValidator(_lead_token)]
+BaseUrl = Annotated[str, BeforeValidator(_base_url)]
+TokenRef = Annotated[str, BeforeValidator(_token_ref)]
+Name = Annotated[str, BeforeValidator(_short)]
+ScalarText = Annotated[str, BeforeValidator(_scalar_text)]
+Method = Literal["GET", "POST"]
+METHODS: tuple[Method, ...] = ("GET", "POST")
+Form = Literal["json", "post_url", "get"]
+
+
+class Model(BaseModel):
+    """Base of every catalogue model: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, use_attribute_docstrings=True)
+
+
+# --------------------------------------------------------------------------- account
+
+
+class Support(Model):
+    """Who partners contact when something does not work."""
+
+    email: Email
+    """Support e-mail address shown on every page."""
+    name: Name | None = None
+    """Team or person name."""
+    phone: Name | None = None
+    """Support phone number, as it should be shown."""
+
+
+class Account(Model):
+    """``account.yml``: the offer owner's TrackDrive account."""
+
+    subdomain: Subdomain
+    """The account's TrackDrive subdomain: ``acme`` for https://acme.trackdrive.com."""
+    base_domain: Literal["trackdrive.com", "trackdrive.net"] = "trackdrive.com"
+    """The domain the account lives on."""
+    company: Name
+    """The offer owner's company name, shown to partners."""
+    support: Support
+    """Support contact shown on every page."""
+    base_url: BaseUrl | None = None
+    """Send filled examples and code samples here instead of the real TrackDrive host (tests, local receivers).
+    Templates pasted into partner platforms always keep the real host."""
+
+
+# --------------------------------------------------------------------------- platforms
+
+
+class TokenWrapper(Model):
+    """How a custom platform writes a token: a prefix and suffix, or a pattern with ``{name}``."""
+
+    prefix: str | None = None
+    """Text before the field name, like ``%%``."""
+    suffix: str | None = None
+    """Text after the field name."""
+    pattern: str | None = None
+    """The whole token with ``{name}`` where the field name goes, like ``%%{name}%%``."""
+
+    @model_validator(mode="after")
+    def _one_form(self) -> TokenWrapper:
+        if self.pattern is not None:
+            if self.prefix is not None or self.suffix is not None:
+                raise fail("give either pattern, or prefix and suffix, not both", "keep only pattern")
+            if self.pattern.count("{name}") != 1:
+                raise fail("pattern must contain {name} exactly once", "write it like %%{name}%%")
+            return self
+        if not self.prefix or self.suffix is None:
+            raise fail("give a pattern, or a non-empty prefix and a suffix", "for example pattern: '%%{name}%%'")
+        return self
+
+    def parts(self) -> tuple[str, str]:
+        """``(prefix, suffix)`` of the token."""
+        if self.pattern is not None:
+            before, after = self.pattern.split("{name}")
+            return before, after
+        return self.prefix or "", self.suffix or ""
+
+
+class PlatformFile(Model):
+    """``platforms/<id>.yml``: a platform that is not built in, with its own token syntax."""
+
+    id: Id
+    """Platform id, referred to by buyers and traffic sources."""
+    name: Name
+    """Platform name shown to partners."""
+    token: TokenWrapper
+    """Token syntax."""
+    name_pattern: str = "[A-Za-z0-9_]+"
+    """Regular expression a field name must match to be carried in a token."""
+    host_tokens: bool = False
+    """Can a token be substituted inside a URL's host name?"""
+    headers: bool = True
+    """Can the platform send custom HTTP headers?"""
+    json_body: bool = True
+    """Can the platform send a JSON body?"""
+    methods: list[Method] = Field(default_factory=lambda: list(METHODS), min_length=1)
+    """HTTP methods its outgoing requests can use."""
+    known: dict[str, str] = Field(default_factory=dict)
+    """Its own token names for common values: caller_id, call_id, payout, revenue."""
+    docs: str = ""
+    """Where the platform documents its tokens."""
+
+    @model_validator(mode="after")
+    def _pattern_compiles(self) -> PlatformFile:
+        try:
+            re.compile(self.name_pattern)
+        except re.error as exc:
+            raise fail(f"name_pattern is not a regular expression: {exc}", "escape special characters") from None
+        return self
+
+
+# --------------------------------------------------------------------------- offers
+
+FieldType = Literal["text", "phone", "email", "integer", "decimal", "boolean", "date", "zip", "state"]
+
+_TYPE_CHECKS: dict[str, tuple[re.Pattern[str], str]] = {
+    "phone": (re.compile(r"\+?[0-9]{10,15}"), "a phone number like +13125550123"),
+    "email": (_EMAIL, "an e-mail address"),
+    "integer": (re.compile(r"-?[0-9]+"), "a whole number"),
+    "decimal": (re.compile(r"-?[0-9]+(?:\.[0-9]+)?"), "a decimal number"),
+    "boolean": (re.compile(r"true|false|yes|no|1|0"), "true or false"),
+    "date": (re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"), "a date like 1956-04-12"),
+    "zip": (re.compile(r"[0-9]{5}(?:-[0-9]{4})?"), "a US ZIP code like 60601"),
+    "state": (re.compile(r"[A-Z]{2}"), "a two-letter state code like IL"),
+}
+
+RESERVED_FIELDS = frozenset(
+    {
+        # carried by the requests postdocs writes
+        "lead_token",
+        "caller_id",
+        "traffic_source_id",
+        "data",
+        "auth_token",
+        "ping_id",
+        "traffic_source_lead_id",
+        "ringba_call_uuid",
+        "retreaver_call_uuid",
+        # first-class parameters of TrackDrive's lead API: a contact field with one of these names would
+        # change how the lead is handled (trackdrive.com/api/docs/1.0/leads_external/create.html)
+        "offer_lead_token",
+        "schedule_lead_token",
+        "contact_field_type",
+        "schedule_callback_at",
+        "schedule_callback_in_seconds",
+        "update_all_matching_leads",
+        "apply_to",
+        "unblock_contact",
+        "blocked",
+        "assign_trackdrive_number",
+        "assign_sms_number",
+        "expire_existing",
+        "delete_existing",
+        "update_only",
+        "lead_priority",
+        "restart_schedule",
+        "auto_format_nested_fields",
+        "next_action_at",
+        "hours_to_expire",
+        "max_contact_attempts",
+        "expires_in",
+    }
+)
+"""Names a contact field cannot take: the requests use them, or TrackDrive gives them a meaning."""
+
+
+class ContactField(Model):
+    """A contact field of the offer that traffic sources send."""
+
+    name: FieldName
+    """Field name as TrackDrive receives it (a TrackDrive token name)."""
+    label: Name
+    """Human label."""
+    type: FieldType = "text"
+    """Value type; checks the example and tells partners the format."""
+    required: bool = False
+    """Must every post carry it?"""
+    pattern: str | None = None
+    """Regular expression the value must match in full."""
+    allowed: list[ScalarText] | None = Field(default=None, min_length=1)
+    """The only acceptable values."""
+    example: ScalarText
+    """A realistic sample value, used in filled examples."""
+    description: str = ""
+    """What the field means, shown in the field table."""
+    show: bool = True
+    """Show it in posting instructions (TrackDrive's "show in posting instructions")."""
+
+    @model_validator(mode="after")
+    def _example_fits(self) -> ContactField:
+        if self.name in RESERVED_FIELDS:
+            raise fail(
+                f"{self.name!r} is sent by every request and cannot be a contact field",
+                "remove it; postdocs adds it where the request needs it",
+            )
+        check = _TYPE_CHECKS.get(self.type)
+        if check and not check[0].fullmatch(self.example):
+            raise fail(f"example {self.example!r} is not {check[1]}", f"give an example of type {self.type}")
+        if self.pattern is not None:
+            try:
+                compiled = re.compile(self.pattern)
+            except re.error as exc:
+                raise fail(f"pattern is not a regular expression: {exc}", "escape special characters") from None
+            if not compiled.fullmatch(self.example):
+                raise fail(f"example {self.example!r} does not match pattern {self.pattern!r}", "fix one of the two")
+        if self.allowed is not None:
+            if len(set(self.allowed)) != len(self.allowed):
+                raise fail("allowed lists a value twice", "remove the duplicate")
+            if self.example not in self.allowed:
+                raise fail(f"example {self.example!r} is not one of the allowed values", "pick an allowed value")
+        return self
+
+
+class LeadPost(Model):
+    """Traffic sources post leads to ``/api/v1/leads`` with the offer's lead token."""
+
+    method: Literal["lead_post"]
+    """Lead post."""
+
+
+class Capture(Model):
+    """Traffic sources fire a Ringba-style pixel at ``/api/v1/leads/capture``."""
+
+    method: Literal["capture"]
+    """Capture from a pixel."""
+
+
+class PingPost(Model):
+    """Traffic sources ping for a bid, then post the call, through an inbound webhook."""
+
+    method: Literal["ping_post"]
+    """Ping/post."""
+    vanity_uri: Annotated[str, BeforeValidator(_id)]
+    """The inbound webhook's vanity URI: ``/api/v1/inbound_webhooks/ping/<vanity_uri>``."""
+    auth: Literal["bearer", "token"] = "bearer"
+    """Authorization scheme: ``Bearer <token>`` or ``Token <token>``."""
+
+
+Intake = Annotated[LeadPost | Capture | PingPost, Field(discriminator="method")]
+
+
+class RevenueToken(Model):
+    """Revenue sent as a token of the buyer's platform."""
+
+    token: TokenRef
+    """Well-known value (``payout``) or a field name on the buyer's platform."""
+    example: Money = "45.00"
+    """Amount used in filled examples."""
+
+
+def _revenue_kind(value: Any) -> str:
+    if isinstance(value, (dict, RevenueToken)):
+        return "token"
+    if value == "none":
+        return "none"
+    return "amount"
+
+
+Revenue = Annotated[
+    Annotated[Literal["none"], Tag("none")] | Annotated[RevenueToken, Tag("token")] | Annotated[Money, Tag("amount")],
+    Discriminator(_revenue_kind),
+]
+"""An amount (``35.00``), ``{token: payout}``, or ``none`` (the buyer sends no revenue)."""
+
+
+class OfferBuyer(Model):
+    """A buyer that takes calls on this offer."""
+
+    buyer: Id
+    """The buyer's id (``buyers/<id>.yml``)."""
+    revenue: Revenue | None = None
+    """Overrides the buyer's revenue on this offer: an amount, ``{token: ...}`` or ``none``."""
+    agreed_revenue: Money | None = None
+    """With revenue ``none``: the amount agreed in the buyer's "API Postback" conversion setting."""
+
+
+class OfferSource(Model):
+    """A traffic source that sends calls to this offer."""
+
+    traffic_source: Id
+    """The traffic source's id (``traffic-sources/<id>.yml``)."""
+    payout: Money | None = None
+    """What the source is paid for a converted call on this offer."""
+    traffic_source_id: TrackDriveId | None = None
+    """Overrides the source's TrackDrive traffic source id on this offer."""
+
+
+class Offer(Model):
+    """``<offer-id>.yml``: an offer, how traffic sources post to it and who works on it."""
+
+    id: Id
+    """Offer id, used in links and commands."""
+    name: Name
+    """Offer name shown to partners."""
+    description: str = ""
+    """One paragraph about the offer, shown on its pages."""
+    lead_token: LeadToken | None = None
+    """The offer's TrackDrive lead token (needed by lead_post and capture)."""
+    intake: Intake
+    """How traffic sources deliver calls and data: lead_post, capture or ping_post."""
+    fields: list[ContactField] = Field(default_factory=list)
+    """Contact fields traffic sources send, besides caller_id."""
+    agreed_revenue: Money | None = None
+    """Default amount for buyers that send no revenue (their conversion setting is "API Postback")."""
+    buyers: list[OfferBuyer] = Field(default_factory=list)
+    """Buyers on this offer."""
+    traffic_sources: list[OfferSource] = Field(default_factory=list)
+    """Traffic sources on this offer."""
+
+
+# --------------------------------------------------------------------------- partners
+
+
+class Stores(Model):
+    """The fields where a buyer stores what TrackDrive sends it."""
+
+    trackdrive_call_uuid: TokenRef = "trackdrive_call_uuid"
+    """Field on the buyer's platform holding ``trackdrive_call_uuid``."""
+    trackdrive_subdomain: TokenRef = "trackdrive_subdomain"
+    """Field on the buyer's platform holding ``trackdrive_subdomain``."""
+
+
+class ExtraToken(Model):
+    """Extra data a buyer sends back inside ``post_call_tokens``."""
+
+    name: FieldName
+    """Name TrackDrive stores it under."""
+    token: TokenRef
+    """Field on the buyer's platform that holds the value."""
+    example: ScalarText
+    """Sample value for filled examples."""
+
+
+class Contact(Model):
+    """A partner's contact, for the offer owner's setup list (never published)."""
+
+    email: Email | None = None
+    """E-mail of the partner's TrackDrive login or integration contact."""
+    name: Name | None = None
+    """Contact name."""
+
+
+class Buyer(Model):
+    """``buyers/<id>.yml``: a buyer that posts conversions back to TrackDrive."""
+
+    id: Id
+    """Buyer id."""
+    name: Name
+    """Buyer name shown on its pages."""
+    platform: Id
+    """Platform id: trackdrive, ringba, retreaver, vicidial, generic, or a file in platforms/."""
+    form: Form | None = None
+    """Request form: json (JSON POST), post_url (POST, values in the query) or get. Default: json where the
+    platform can send JSON, else the form it can send."""
+    auth: Literal["header", "payload"] | None = None
+    """``header`` (Authorization: Basic, the default) or ``payload`` (auth_token in the body or query)."""
+    subdomain: Literal["fixed", "token"] = "fixed"
+    """Write the TrackDrive subdomain as a fixed value, or as the buyer's token for trackdrive_subdomain
+    (a global postback; needs a platform that substitutes tokens in host names)."""
+    stores: Stores = Field(default_factory=Stores)
+    """Where the buyer stores trackdrive_call_uuid and trackdrive_subdomain."""
+    revenue: Revenue | None = None
+    """Revenue sent back: an amount, ``{token: payout}``, or ``none``."""
+    post_call_tokens: list[ExtraToken] = Field(default_factory=list)
+    """Extra data sent back inside post_call_tokens."""
+    contact: Contact | None = None
+    """Who to contact at the buyer (owner's list only)."""
+
+
+class RingbaConversion(Model):
+    """TrackDrive's Ringba global webhook, with the source's unique webhook code."""
+
+    type: Literal["ringba"]
+    """Ringba global webhook."""
+    code: Annotated[str, BeforeValidator(_token_ref)]
+    """The source's unique Ringba webhook code (kept off the published pages)."""
+
+
+class RetreaverConversion(Model):
+    """TrackDrive's Retreaver global webhook (no code needed)."""
+
+    type: Literal["retreaver"]
+    """Retreaver global webhook."""
+
+
+class UrlConversion(Model):
+    """A postback URL fired by a trigger on "Traffic Source converted"."""
+
+    type: Literal["url"]
+    """Custom postback URL."""
+    url: str
+    """The URL without query string; TrackDrive tokens like ``[payout]`` allowed in the path."""
+    method: Method = "GET"
+    """HTTP method of the postback."""
+    params: dict[str, str] = Field(default_factory=dict)
+    """Query parameters: name -> value with TrackDrive tokens, like ``clickid: "[traffic_source_lead_id]"``."""
+
+
+class NoConversion(Model):
+    """The source wants no conversion postback."""
+
+    type: Literal["none"]
+    """No postback."""
+
+
+Conversion = Annotated[
+    RingbaConversion | RetreaverConversion | UrlConversion | NoConversion, Field(discriminator="type")
+]
+
+
+class TrafficSource(Model):
+    """``traffic-sources/<id>.yml``: a traffic source that sends calls and data."""
+
+    id: Id
+    """Traffic source id."""
+    name: Name
+    """Name shown on its pages."""
+    platform: Id
+    """Platform id: trackdrive, ringba, retreaver, vicidial, generic, or a file in platforms/."""
+    traffic_source_id: TrackDriveId
+    """Its traffic source id in TrackDrive."""
+    call_id_field: FieldName | None = None
+    """Field carrying the source's own call/lead id. Default: ringba_call_uuid on Ringba,
+    retreaver_call_uuid on Retreaver, traffic_source_lead_id elsewhere."""
+    form: Form | None = None
+    """Request form: json, post_url or get. Default: json where the platform can send JSON."""
+    field_tokens: dict[str, TokenRef] = Field(default_factory=dict)
+    """Contact field -> the source platform's field name, where it differs from the field's name."""
+    conversion: Conversion = Field(default_factory=lambda: NoConversion(type="none"))
+    """How the source wants conversions back: ringba, retreaver, url or none."""
+    contact: Contact | None = None
+    """Who to contact at the source (owner's list only)."""

@@ -1,0 +1,441 @@
+"""Stage ``plan``: every (offer, partner) pair becomes a :class:`Page` with its canonical requests.
+
+This is where a partner's choices meet its platform's capabilities.  A choice
+the platform cannot honour that the user made explicitly is a located problem
+with a hint; a default the platform cannot honour falls back to the form it
+can send, and the page says so in plain words.  Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+from urllib.parse import urlsplit
+
+from .canonical import Request
+from .catalogue import Catalogue, Entry
+from .errors import DataError, Problem
+from .links import Kind, page_slug
+from .models import Account, Buyer, Offer, OfferBuyer, OfferSource, RevenueToken, TrafficSource
+from .platforms import Platform
+from .postbacks import BuyerChoices, Stored, build_postback, revenue_of, stored_values
+from .postings import (
+    TD_TOKEN,
+    SourceChoices,
+    build_conversion,
+    build_intake,
+    default_call_id_field,
+    ping_response_example,
+)
+from .yamlsource import Document
+
+FORM_LABEL = {
+    "json": "JSON POST",
+    "post_url": "POST URL (values in the query string)",
+    "get": "GET (values in the query string)",
+}
+
+
+@dataclass(frozen=True)
+class Page:
+    """One partner's instructions for one offer."""
+
+    kind: Kind
+    offer: Offer
+    partner_id: str
+    partner_name: str
+    platform: Platform
+    slug: str
+    title: str
+    requests: tuple[Request, ...]
+    """What the partner sends (for a source on ping/post: the ping, then the post)."""
+    setup: tuple[str, ...]
+    """Steps the offer owner takes in TrackDrive before the page works."""
+    buyer: BuyerChoices | None = None
+    stored: tuple[Stored, ...] = ()
+    source: SourceChoices | None = None
+    conversion: Request | None = None
+    """What TrackDrive sends the source when a call converts."""
+    conversion_type: str = "none"
+    ping_response: dict[str, object] | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Every page of the site, in a stable order."""
+
+    account: Account
+    pages: tuple[Page, ...]
+
+    def find(self, offer_id: str, partner_id: str) -> list[Page]:
+        """The pages of one offer and partner (a partner can be both buyer and source)."""
+        return [p for p in self.pages if p.offer.id == offer_id and p.partner_id == partner_id]
+
+
+def plan_site(catalogue: Catalogue, key: bytes | None = None) -> Plan:
+    """Plan every page; raise :class:`DataError` with every capability problem found."""
+    problems: list[Problem] = []
+    pages: list[Page] = []
+    account = catalogue.account.model
+    for offer_entry in catalogue.offers.values():
+        offer = offer_entry.model
+        for i, pair in enumerate(offer.buyers):
+            buyer_entry = catalogue.buyers[pair.buyer]
+            platform = catalogue.platforms[buyer_entry.model.platform]
+            choices = _buyer_choices(offer_entry, i, pair, buyer_entry, platform, problems)
+            if choices is not None:
+                pages.append(_buyer_page(account, offer, pair, buyer_entry.model, platform, choices, key))
+        for i, source_pair in enumerate(offer.traffic_sources):
+            source_entry = catalogue.sources[source_pair.traffic_source]
+            platform = catalogue.platforms[source_entry.model.platform]
+            source_choices = _source_choices(offer_entry, i, source_pair, source_entry, platform, problems)
+            if source_choices is not None:
+                pages.append(
+                    _source_page(account, offer, source_pair, source_entry.model, platform, source_choices, key)
+                )
+    _check_field_tokens(catalogue, problems)
+    if problems:
+        raise DataError(problems)
+    slugs: dict[str, Page] = {}
+    for page in pages:
+        if page.slug in slugs:  # pragma: no cover - ids are unique and the hash is 128 bits
+            raise DataError([Problem("(site)", 1, 1, "slug", f"two pages would be written at {page.slug}", "")])
+        slugs[page.slug] = page
+    return Plan(account, tuple(sorted(pages, key=lambda p: (p.offer.id, p.kind, p.partner_id))))
+
+
+# --------------------------------------------------------------------------- buyers
+
+
+def _buyer_choices(
+    offer_entry: Entry[Offer],
+    index: int,
+    pair: OfferBuyer,
+    entry: Entry[Buyer],
+    platform: Platform,
+    problems: list[Problem],
+) -> BuyerChoices | None:
+    buyer, doc = entry.model, entry.doc
+    offer, offer_doc = offer_entry.model, offer_entry.doc
+    before = len(problems)
+    notes: list[str] = []
+    form = _form(buyer.form, platform, doc, problems, notes, what="the postback")
+
+    auth: Literal["header", "payload"]
+    if buyer.auth is None:
+        auth = "header" if platform.headers else "payload"
+        if auth == "payload":
+            notes.append(
+                f"{platform.name} cannot send custom headers, so the postback carries your TrackDrive "
+                "auth_token in its payload instead of an Authorization header."
+            )
+    elif buyer.auth == "header" and not platform.headers:
+        problems.append(
+            doc.problem(
+                ("auth",),
+                f"{platform.name} cannot send an Authorization header",
+                "use auth: payload (auth_token in the payload)",
+            )
+        )
+        auth = "payload"
+    else:
+        auth = buyer.auth
+
+    if buyer.subdomain == "token" and not platform.host_tokens:
+        problems.append(
+            doc.problem(
+                ("subdomain",),
+                f"{platform.name} cannot substitute a token in a host name",
+                "use subdomain: fixed (the account's subdomain is typed into the URL)",
+            )
+        )
+
+    for loc, name in (
+        (("stores", "trackdrive_call_uuid"), buyer.stores.trackdrive_call_uuid),
+        (("stores", "trackdrive_subdomain"), buyer.stores.trackdrive_subdomain),
+        *((("post_call_tokens", i, "token"), t.token) for i, t in enumerate(buyer.post_call_tokens)),
+    ):
+        _check_token(platform, name, doc, loc, problems)
+
+    revenue = revenue_of(pair, buyer)
+    revenue_doc, revenue_loc = (
+        (offer_doc, ("buyers", index, "revenue")) if pair.revenue is not None else (doc, ("revenue",))
+    )
+    agreed = pair.agreed_revenue or offer.agreed_revenue
+    kind: Literal["amount", "token", "none"]
+    value = example = None
+    if revenue is None:
+        problems.append(
+            doc.problem(
+                ("revenue",) if ("revenue",) in doc.values else (),
+                f"buyer {buyer.id!r} has no revenue setting for offer {offer.id!r}",
+                "set revenue: on the buyer (an amount, {token: payout}, or none) or on the offer's buyers entry",
+            )
+        )
+        return None
+    if isinstance(revenue, RevenueToken):
+        kind, value, example = "token", revenue.token, revenue.example
+        _check_token(platform, revenue.token, revenue_doc, (*revenue_loc, "token"), problems)
+    elif revenue == "none":
+        kind = "none"
+        if agreed is None:
+            problems.append(
+                revenue_doc.problem(
+                    revenue_loc,
+                    f"revenue is none but offer {offer.id!r} has no agreed revenue for {buyer.id!r}",
+                    "set agreed_revenue on the offer (or its buyers entry): the amount of the buyer's "
+                    "'API Postback' conversion setting",
+                )
+            )
+    else:
+        kind, value, example = "amount", revenue, revenue
+    if len(problems) > before:
+        return None
+    return BuyerChoices(
+        form, auth, buyer.subdomain, kind, value, example, agreed if kind == "none" else None, tuple(notes)
+    )
+
+
+def _buyer_page(
+    account: Account,
+    offer: Offer,
+    pair: OfferBuyer,
+    buyer: Buyer,
+    platform: Platform,
+    choices: BuyerChoices,
+    key: bytes | None,
+) -> Page:
+    request = build_postback(account, offer, buyer, pair, platform, choices)
+    stored = stored_values(account, offer, buyer, platform)
+    who = buyer.contact.email if buyer.contact and buyer.contact.email else "the buyer's TrackDrive login e-mail"
+    setup = [
+        f"Edit buyer '{buyer.name}' > Team Access: add {who} to a team with permission to update calls "
+        "(permissions under Company > Teams). Without it every postback is refused.",
+        f"Send trackdrive_call_uuid and trackdrive_subdomain to the buyer in the fields it named: "
+        f"{stored[0].field} and {stored[1].field}.",
+    ]
+    if choices.revenue == "none":
+        setup.append(
+            f"Buyer '{buyer.name}' > Conversion Settings: 'API Postback' with the agreed revenue "
+            f"{choices.agreed_revenue}."
+        )
+    return Page(
+        kind="buyer",
+        offer=offer,
+        partner_id=buyer.id,
+        partner_name=buyer.name,
+        platform=platform,
+        slug=page_slug(offer.id, "buyer", buyer.id, key),
+        title=f"{offer.name}: postback instructions for {buyer.name}",
+        requests=(request,),
+        setup=tuple(setup),
+        buyer=choices,
+        stored=stored,
+    )
+
+
+# --------------------------------------------------------------------------- traffic sources
+
+
+def _source_choices(
+    offer_entry: Entry[Offer],
+    index: int,
+    pair: OfferSource,
+    entry: Entry[TrafficSource],
+    platform: Platform,
+    problems: list[Problem],
+) -> SourceChoices | None:
+    source, doc = entry.model, entry.doc
+    offer, offer_doc = offer_entry.model, offer_entry.doc
+    before = len(problems)
+    notes: list[str] = []
+    intake = offer.intake.method
+    if intake in ("lead_post", "capture"):
+        if "POST" not in platform.methods:
+            problems.append(
+                offer_doc.problem(
+                    ("traffic_sources", index, "traffic_source"),
+                    f"{source.id!r} is on {platform.name}, which cannot send POST; "
+                    f"TrackDrive's {intake} takes POST only",
+                    "post this source's calls through a ping_post offer, or pick the platform it really uses",
+                )
+            )
+            return None
+        if source.form == "get":
+            problems.append(
+                doc.problem(
+                    ("form",), f"TrackDrive's {intake} endpoint takes POST only", "use form: json or form: post_url"
+                )
+            )
+    if intake == "ping_post" and not platform.headers:
+        problems.append(
+            offer_doc.problem(
+                ("traffic_sources", index, "traffic_source"),
+                f"{source.id!r} is on {platform.name}, which cannot send the Authorization header ping/post needs",
+                "use a lead_post offer for this source, or pick the platform it really uses",
+            )
+        )
+        return None
+    form = _form(source.form, platform, doc, problems, notes, what="the post")
+    call_id_field = default_call_id_field(source)
+    _check_token(platform, source.field_tokens.get(call_id_field, "call_id"), doc, ("call_id_field",), problems)
+    if source.conversion.type == "url":
+        _check_conversion_url(source.conversion.url, source.conversion.params, doc, problems)
+    if len(problems) > before:
+        return None
+    return SourceChoices(
+        form, call_id_field, pair.traffic_source_id or source.traffic_source_id, pair.payout, tuple(notes)
+    )
+
+
+def _source_page(
+    account: Account,
+    offer: Offer,
+    pair: OfferSource,
+    source: TrafficSource,
+    platform: Platform,
+    choices: SourceChoices,
+    key: bytes | None,
+) -> Page:
+    requests = build_intake(account, offer, source, platform, choices)
+    conversion = build_conversion(offer, source, pair, choices)
+    setup = [
+        f"Traffic source '{source.name}' (TrackDrive id {choices.traffic_source_id}) works on offer '{offer.name}'."
+    ]
+    conv = source.conversion
+    if conv.type == "ringba":
+        setup.append(
+            f"Traffic source '{source.name}' > Ringba global webhook: enter the source's webhook code "
+            f"(conversion.code in its catalogue file)."
+        )
+    elif conv.type == "retreaver":
+        setup.append(f"Traffic source '{source.name}': enable the Retreaver global webhook (no code needed).")
+    elif conv.type == "url" and conversion is not None:
+        setup.append(
+            f"Traffic source '{source.name}' > Triggers: on 'Traffic Source converted', fire a webhook "
+            f"{conversion.method} {conversion.url_template()}"
+        )
+    if offer.intake.method == "ping_post":
+        setup.append(
+            f"Create an access token for the inbound webhook '{offer.intake.vanity_uri}' and send it to "
+            f"'{source.name}' privately (it is not on the page)."
+        )
+    return Page(
+        kind="traffic_source",
+        offer=offer,
+        partner_id=source.id,
+        partner_name=source.name,
+        platform=platform,
+        slug=page_slug(offer.id, "traffic_source", source.id, key),
+        title=f"{offer.name}: posting instructions for {source.name}",
+        requests=requests,
+        setup=tuple(setup),
+        source=choices,
+        conversion=conversion,
+        conversion_type=conv.type,
+        ping_response=ping_response_example(offer.id, source.id) if offer.intake.method == "ping_post" else None,
+    )
+
+
+# --------------------------------------------------------------------------- shared rules
+
+
+def _form(
+    chosen: Literal["json", "post_url", "get"] | None,
+    platform: Platform,
+    doc: Document,
+    problems: list[Problem],
+    notes: list[str],
+    *,
+    what: str,
+) -> Literal["json", "post_url", "get"]:
+    """The request form: the explicit choice if the platform can send it, else the best it can."""
+    can_post = "POST" in platform.methods
+    if chosen is None:
+        if platform.json_body and can_post:
+            return "json"
+        form: Literal["json", "post_url", "get"] = "post_url" if can_post else "get"
+        reason = "cannot send a JSON body" if can_post else "can only send GET requests"
+        notes.append(f"{platform.name} {reason}, so {what} is sent as {FORM_LABEL[form]}.")
+        return form
+    if chosen == "json" and not platform.json_body:
+        problems.append(
+            doc.problem(
+                ("form",),
+                f"{platform.name} cannot send a JSON body",
+                "use form: post_url or form: get (values in the query string)",
+            )
+        )
+    elif chosen in ("json", "post_url") and not can_post:
+        problems.append(doc.problem(("form",), f"{platform.name} cannot send POST requests", "use form: get"))
+    elif chosen == "get" and "GET" not in platform.methods:
+        problems.append(doc.problem(("form",), f"{platform.name} cannot send GET requests", "use form: post_url"))
+    return chosen
+
+
+def _check_token(
+    platform: Platform, name: str, doc: Document, loc: tuple[str | int, ...], problems: list[Problem]
+) -> None:
+    if not platform.valid_name(name):
+        problems.append(
+            doc.problem(
+                loc,
+                f"{platform.token(name)!r} is not a token {platform.name} can carry",
+                f"{platform.name} token names must match {platform.name_pattern}",
+            )
+        )
+
+
+def _check_conversion_url(url: str, params: dict[str, str], doc: Document, problems: list[Problem]) -> None:
+    loc = ("conversion", "url")
+    split = urlsplit(url)
+    if split.scheme not in ("http", "https") or not split.netloc:
+        problems.append(
+            doc.problem(loc, f"{url!r} is not an http(s) URL", "write it like https://track.example.com/postback")
+        )
+        return
+    if split.query or split.fragment:
+        problems.append(doc.problem(loc, "the URL has a query string", "move each parameter into conversion.params"))
+    for text, where in ((url, loc), *((v, ("conversion", "params", k)) for k, v in params.items())):
+        leftover = TD_TOKEN.sub("", text)
+        if "[" in leftover or "]" in leftover:
+            problems.append(
+                doc.problem(
+                    where,
+                    f"{text!r} has a bracket that is not a TrackDrive token",
+                    "TrackDrive tokens are [lowercase_name]; remove stray brackets",
+                )
+            )
+
+
+def _check_field_tokens(catalogue: Catalogue, problems: list[Problem]) -> None:
+    """A source's field_tokens must name fields of its offers, in tokens its platform can carry."""
+    fields_of: dict[str, set[str]] = {}
+    for offer_entry in catalogue.offers.values():
+        for pair in offer_entry.model.traffic_sources:
+            names = fields_of.setdefault(pair.traffic_source, {"caller_id"})
+            names.update(f.name for f in offer_entry.model.fields)
+    for source_id, entry in catalogue.sources.items():
+        source = entry.model
+        platform = catalogue.platforms.get(source.platform)
+        allowed = fields_of.get(source_id, {"caller_id"}) | {default_call_id_field(source)}
+        for name, token in source.field_tokens.items():
+            if name not in allowed:
+                problems.append(
+                    entry.doc.problem(
+                        ("field_tokens", name),
+                        f"{name!r} is not a field of any offer this source works on",
+                        f"known fields: {', '.join(sorted(allowed))}",
+                        key=True,
+                    )
+                )
+            elif platform is not None:
+                _check_token(platform, token, entry.doc, ("field_tokens", name), problems)
+
+
+def iter_requests(plan: Plan) -> Iterator[tuple[Page, Request]]:
+    """Every request a partner sends, with its page."""
+    for page in plan.pages:
+        for request in page.requests:
+            yield page, request

@@ -1,0 +1,102 @@
+"""The one place that talks to MkDocs.
+
+postdocs writes plain Markdown and a standard ``mkdocs.yml``; this adapter only
+loads that config with the docs and site folders overridden, and runs MkDocs'
+build or its live-reload server.  Any static site builder that reads
+``mkdocs.yml`` (MkDocs, Material, Zensical) can build the same Markdown.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from .errors import BuildError
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(f"{record.levelname.lower()}: {record.getMessage()}")
+
+
+@contextmanager
+def _mkdocs_log() -> Iterator[_Collect]:
+    """Collect MkDocs' warnings instead of letting them print a traceback-like mess."""
+    logger = logging.getLogger("mkdocs")
+    handler = _Collect()
+    logger.addHandler(handler)
+    old_propagate = logger.propagate
+    logger.propagate = False
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = old_propagate
+
+
+def load_config(config_file: Path, **overrides: Any) -> Any:
+    """Load ``mkdocs.yml`` with overrides; a broken config is a :class:`BuildError`."""
+    from mkdocs import exceptions
+    from mkdocs.config import load_config as mkdocs_load_config
+
+    if not config_file.is_file():
+        raise BuildError(f"{config_file}: MkDocs config not found (postdocs init writes one)")
+    with _mkdocs_log() as log:
+        try:
+            return mkdocs_load_config(str(config_file), **overrides)
+        except (exceptions.ConfigurationError, exceptions.Abort) as exc:
+            details = "\n".join(log.messages)
+            raise BuildError(f"{config_file}: {exc}" + (f"\n{details}" if details else "")) from None
+
+
+def site_url(config_file: Path) -> str:
+    """The published site's base URL (``site_url`` in mkdocs.yml), or ``/`` for relative links."""
+    import yaml
+
+    class _Loader(yaml.SafeLoader):
+        pass
+
+    _Loader.add_multi_constructor("", lambda loader, suffix, node: None)
+    try:
+        data = yaml.load(config_file.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+    except (OSError, yaml.YAMLError) as exc:
+        raise BuildError(f"{config_file}: cannot read site_url: {exc}") from None
+    url = data.get("site_url") if isinstance(data, dict) else None
+    return str(url) if url else "/"
+
+
+def build_site(config_file: Path, docs_dir: Path, site_dir: Path, *, strict: bool) -> list[str]:
+    """Run the MkDocs build of ``docs_dir`` into ``site_dir``; return MkDocs' warnings."""
+    from mkdocs import exceptions
+    from mkdocs.commands.build import build
+
+    config = load_config(config_file, docs_dir=str(docs_dir), site_dir=str(site_dir), strict=strict)
+    with _mkdocs_log() as log:
+        try:
+            config.plugins.on_startup(command="build", dirty=False)
+            try:
+                build(config)
+            finally:
+                config.plugins.on_shutdown()
+        except (exceptions.MkDocsException, OSError) as exc:
+            details = "\n".join(log.messages)
+            raise BuildError(f"MkDocs build failed: {exc}" + (f"\n{details}" if details else "")) from None
+    return log.messages
+
+
+def serve(config_file: Path, docs_dir: Path, watch: list[Path], dev_addr: str | None) -> None:
+    """MkDocs' live-reload server; :mod:`generator.mkdocs_hook` re-renders the docs before each build."""
+    from mkdocs.commands.serve import serve as mkdocs_serve
+
+    hook = Path(__file__).with_name("mkdocs_hook.py")
+    kwargs: dict[str, Any] = {"docs_dir": str(docs_dir), "hooks": [str(hook)]}
+    if dev_addr:
+        kwargs["dev_addr"] = dev_addr
+    mkdocs_serve(str(config_file), livereload=True, watch=[str(p) for p in watch], **kwargs)

@@ -1,0 +1,98 @@
+"""Stage ``write``: put rendered files on disk, atomically.
+
+A tree is written into a fresh temporary folder beside its destination and
+swapped in with renames only when every file is written, so a failure at any
+point leaves the previous tree exactly as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
+
+from .errors import BuildError
+
+
+def safe_relative(name: str) -> PurePosixPath:
+    """Refuse any output path that could leave its folder."""
+    path = PurePosixPath(name)
+    if path.is_absolute() or ".." in path.parts or not path.parts or "\\" in name:
+        raise BuildError(f"refusing to write outside the output folder: {name!r}")
+    return path
+
+
+def write_files(files: Mapping[str, str | bytes], dest: Path) -> None:
+    """Write ``files`` into the (empty or new) folder ``dest``."""
+    for name, content in files.items():
+        target = dest.joinpath(*safe_relative(name).parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            raise BuildError(f"two outputs would be written to {name!r}")
+        if isinstance(content, str):
+            content = content.encode("utf-8")
+        target.write_bytes(content)
+
+
+def staging_dir(dest: Path) -> Path:
+    """A new empty folder beside ``dest`` (same file system, so the swap is a rename)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent))
+
+
+def swap_in(staged: Path, dest: Path) -> None:
+    """Replace ``dest`` by ``staged`` with two renames; the old tree is removed afterwards."""
+    old = None
+    if dest.exists() or dest.is_symlink():
+        old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".old", dir=dest.parent))
+        os.rmdir(old)
+        os.replace(dest, old)
+    try:
+        os.replace(staged, dest)
+    except OSError:
+        if old is not None:
+            os.replace(old, dest)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def replace_tree(files: Mapping[str, str | bytes], dest: Path) -> None:
+    """Write ``files`` as the whole content of ``dest``, atomically."""
+    staged = staging_dir(dest)
+    try:
+        write_files(files, staged)
+        swap_in(staged, dest)
+    finally:
+        if staged.exists():
+            shutil.rmtree(staged, ignore_errors=True)
+
+
+def sync_tree(files: Mapping[str, str | bytes], dest: Path) -> int:
+    """Make ``dest`` hold exactly ``files``, touching only files whose content changed.
+
+    Used for the docs folder a live preview watches, so an unchanged page does not
+    trigger a rebuild.  Returns the number of files written or removed.
+    """
+    changed = 0
+    wanted = {safe_relative(n).as_posix(): (c.encode("utf-8") if isinstance(c, str) else c) for n, c in files.items()}
+    dest.mkdir(parents=True, exist_ok=True)
+    for path in sorted(dest.rglob("*"), reverse=True):
+        rel = path.relative_to(dest).as_posix()
+        if path.is_file() and rel not in wanted:
+            path.unlink()
+            changed += 1
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    for rel, content in wanted.items():
+        target = dest / rel
+        if target.is_file() and target.read_bytes() == content:
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.tmp")
+        tmp.write_bytes(content)
+        os.replace(tmp, target)
+        changed += 1
+    return changed
