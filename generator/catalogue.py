@@ -106,8 +106,11 @@ def load_catalogue(root: Path) -> Catalogue:
         _check_platform_ref(buyer, platform_map, problems)
     for source in source_map.values():
         _check_platform_ref(source, platform_map, problems)
+    # References to a file that exists but has problems of its own are not reported again.
+    known_buyers = set(buyer_map) | _ids(docs["buyers"])
+    known_sources = set(source_map) | _ids(docs["traffic-sources"])
     for entry in offer_map.values():
-        _check_offer_refs(entry, buyer_map, source_map, problems)
+        _check_offer_refs(entry, known_buyers, known_sources, problems)
     if problems or not account:
         raise DataError(problems)
     return Catalogue(root, account[0], platform_map, offer_map, buyer_map, source_map)
@@ -227,6 +230,9 @@ def _translate(doc: Document, exc: ValidationError, model: type[BaseModel]) -> l
         elif kind in ("literal_error", "union_tag_invalid"):
             expected = _expected(err)
             value = err.get("input") if kind == "literal_error" else err["ctx"].get("tag")
+            if kind == "union_tag_invalid":
+                loc = (*loc, err["ctx"]["discriminator"].strip("'"))
+                field = dotted(loc)
             close = difflib.get_close_matches(str(value), expected, n=1, cutoff=0.6)
             message = f"{value!r} is not one of {', '.join(expected)}"
             hint = f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(expected)}"
@@ -411,9 +417,12 @@ def _check_platform_ref(
         )
 
 
-def _check_offer_refs(
-    entry: Entry[Offer], buyers: Mapping[str, Any], sources: Mapping[str, Any], problems: list[Problem]
-) -> None:
+def _ids(docs: Iterable[Document]) -> set[str]:
+    """Ids written in documents, valid or not."""
+    return {d.data["id"] for d in docs if isinstance(d.data, dict) and isinstance(d.data.get("id"), str)}
+
+
+def _check_offer_refs(entry: Entry[Offer], buyers: set[str], sources: set[str], problems: list[Problem]) -> None:
     offer, doc = entry.model, entry.doc
     for list_key, ref_key, known, folder in (
         ("buyers", "buyer", buyers, "buyers"),

@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 from . import __version__, site
-from .build import Project, build, check, link_rows, links_csv, links_json
+from .build import Project, build, check, link_rows, links_csv, links_json, render_into
 from .errors import DataError, ExitCode, GeneratorError, UsageError
 from .plan import Plan
 
@@ -112,7 +112,7 @@ def build_command(ctx: click.Context, strict: bool) -> None:
 def serve_command(ctx: click.Context, dev_addr: str | None) -> None:
     """Preview the site, rebuilding when the catalogue or templates change."""
     project = _project(ctx)
-    check(project)
+    render_into(project, project.docs_dir)
     os.environ["POSTDOCS_PROJECT"] = str(project.root)
     os.environ["POSTDOCS_CATALOGUE"] = str(project.catalogue)
     site.serve(project.config, project.docs_dir, [project.catalogue, project.templates], dev_addr)
@@ -194,6 +194,24 @@ def links_command(ctx: click.Context, fmt: str) -> None:
         widths = [max(len(r[k]) for r in rows) if rows else 0 for k in ("offer", "partner", "kind")]
         for r in rows:
             click.echo(f"{r['offer']:<{widths[0]}}  {r['partner']:<{widths[1]}}  {r['kind']:<{widths[2]}}  {r['url']}")
+
+
+@main.command("schema")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("schema"),
+    show_default=True,
+    help="Folder to write the schemas into.",
+)
+def schema_command(output: Path) -> None:
+    """Write the JSON Schema of every catalogue file kind (for editors and validators)."""
+    from .schema import schema_files
+    from .writer import sync_tree
+
+    changed = sync_tree(schema_files(), output)
+    click.echo(f"wrote {len(schema_files())} schemas into {output} ({changed} changed)")
 
 
 if __name__ == "__main__":  # pragma: no cover

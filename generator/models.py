@@ -15,7 +15,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
 
@@ -159,17 +159,33 @@ def _short(value: Any) -> str:
     return text
 
 
-Id = Annotated[str, BeforeValidator(_id)]
-FieldName = Annotated[str, BeforeValidator(_field_name)]
-Subdomain = Annotated[str, BeforeValidator(_subdomain)]
-Money = Annotated[str, BeforeValidator(_money)]
-Email = Annotated[str, BeforeValidator(_email)]
-TrackDriveId = Annotated[str, BeforeValidator(_digits)]
-LeadToken = Annotated[str, BeforeValidator(_lead_token)]
-BaseUrl = Annotated[str, BeforeValidator(_base_url)]
-TokenRef = Annotated[str, BeforeValidator(_token_ref)]
-Name = Annotated[str, BeforeValidator(_short)]
-ScalarText = Annotated[str, BeforeValidator(_scalar_text)]
+def _pattern(regex: re.Pattern[str]) -> WithJsonSchema:
+    return WithJsonSchema({"type": "string", "pattern": f"^{regex.pattern}$"})
+
+
+Id = Annotated[str, BeforeValidator(_id), _pattern(_ID)]
+FieldName = Annotated[str, BeforeValidator(_field_name), _pattern(_FIELD)]
+Subdomain = Annotated[str, BeforeValidator(_subdomain), _pattern(_LABEL)]
+Money = Annotated[
+    str,
+    BeforeValidator(_money),
+    WithJsonSchema({"anyOf": [{"type": "string", "pattern": f"^{_MONEY.pattern}$"}, {"type": "number", "minimum": 0}]}),
+]
+Email = Annotated[str, BeforeValidator(_email), WithJsonSchema({"type": "string", "format": "email"})]
+TrackDriveId = Annotated[
+    str,
+    BeforeValidator(_digits),
+    WithJsonSchema(
+        {"anyOf": [{"type": "string", "pattern": f"^{_DIGITS.pattern}$"}, {"type": "integer", "minimum": 0}]}
+    ),
+]
+LeadToken = Annotated[str, BeforeValidator(_lead_token), _pattern(_LEAD_TOKEN)]
+BaseUrl = Annotated[str, BeforeValidator(_base_url), WithJsonSchema({"type": "string", "format": "uri"})]
+TokenRef = Annotated[
+    str, BeforeValidator(_token_ref), WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 128})
+]
+Name = Annotated[str, BeforeValidator(_short), WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 200})]
+ScalarText = Annotated[str, BeforeValidator(_scalar_text), WithJsonSchema({"type": ["string", "number", "integer"]})]
 Method = Literal["GET", "POST"]
 METHODS: tuple[Method, ...] = ("GET", "POST")
 Form = Literal["json", "post_url", "get"]
@@ -398,7 +414,7 @@ class PingPost(Model):
 
     method: Literal["ping_post"]
     """Ping/post."""
-    vanity_uri: Annotated[str, BeforeValidator(_id)]
+    vanity_uri: Id
     """The inbound webhook's vanity URI: ``/api/v1/inbound_webhooks/ping/<vanity_uri>``."""
     auth: Literal["bearer", "token"] = "bearer"
     """Authorization scheme: ``Bearer <token>`` or ``Token <token>``."""
@@ -540,7 +556,7 @@ class RingbaConversion(Model):
 
     type: Literal["ringba"]
     """Ringba global webhook."""
-    code: Annotated[str, BeforeValidator(_token_ref)]
+    code: TokenRef
     """The source's unique Ringba webhook code (kept off the published pages)."""
 
 

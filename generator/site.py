@@ -95,6 +95,12 @@ def serve(config_file: Path, docs_dir: Path, watch: list[Path], dev_addr: str | 
     """MkDocs' live-reload server; :mod:`generator.mkdocs_hook` re-renders the docs before each build."""
     from mkdocs.commands.serve import serve as mkdocs_serve
 
+    logger = logging.getLogger("mkdocs")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
     hook = Path(__file__).with_name("mkdocs_hook.py")
     kwargs: dict[str, Any] = {"docs_dir": str(docs_dir), "hooks": [str(hook)]}
     if dev_addr:

@@ -192,6 +192,11 @@ def parse_document(raw: bytes, display: str) -> Document | Problem:
     return Document(display, data, values, keys)
 
 
+def _tag(tag: str) -> str:
+    """A tag as the user wrote it (``!!python/object``, not ``tag:yaml.org,2002:python/object``)."""
+    return "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org,2002:") else tag
+
+
 def _pos(node: Node) -> Position:
     return Position(node.start_mark.line + 1, node.start_mark.column + 1)
 
@@ -225,11 +230,11 @@ def _walk(
         return _scalar(node, loc, display)
     if isinstance(node, SequenceNode):
         if node.tag != _SEQ:
-            raise _stop(display, node, loc, f"unsupported tag {node.tag!r}", "remove the tag")
+            raise _stop(display, node, loc, f"unsupported tag {_tag(node.tag)!r}", "remove the tag")
         return [_walk(item, (*loc, i), display, values, keys, budget) for i, item in enumerate(node.value)]
     if isinstance(node, MappingNode):
         if node.tag != _MAP:
-            raise _stop(display, node, loc, f"unsupported tag {node.tag!r}", "remove the tag")
+            raise _stop(display, node, loc, f"unsupported tag {_tag(node.tag)!r}", "remove the tag")
         out: dict[str, Any] = {}
         first_seen: dict[str, Position] = {}
         for key_node, value_node in node.value:
@@ -279,4 +284,4 @@ def _scalar(node: ScalarNode, loc: Loc, display: str) -> Any:
             return Decimal(text)
         except InvalidOperation:
             raise _stop(display, node, loc, f"{text!r} is not a number", "quote it to keep it as text") from None
-    raise _stop(display, node, loc, f"unsupported tag {tag!r}", "remove the tag; plain YAML values are enough")
+    raise _stop(display, node, loc, f"unsupported tag {_tag(tag)!r}", "remove the tag; plain YAML values are enough")

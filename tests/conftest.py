@@ -1,0 +1,115 @@
+"""Shared fixtures: catalogue trees built from dicts, project copies, golden files."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from generator.cli import main
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE = REPO / "offers"
+GOLDENS = Path(__file__).resolve().parent / "goldens"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-goldens", action="store_true", help="rewrite golden files from the current output")
+
+
+@pytest.fixture
+def update_goldens(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-goldens"))
+
+
+def write_tree(root: Path, files: Mapping[str, str | bytes]) -> Path:
+    """Create files under root from {relative path: content}; str content is dedented."""
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+MINIMAL: dict[str, str] = {
+    "offers/account.yml": """
+        subdomain: acme
+        company: Acme Calls
+        support:
+          email: help@acme.example
+    """,
+    "offers/solar.yml": """
+        id: solar
+        name: Solar Savings
+        lead_token: abcdefgh1234
+        intake:
+          method: lead_post
+        fields:
+          - name: zip
+            label: ZIP code
+            type: zip
+            required: true
+            example: "60601"
+        buyers:
+          - buyer: sunbuyer
+        traffic_sources:
+          - traffic_source: sunsource
+            payout: 20.00
+    """,
+    "offers/buyers/sunbuyer.yml": """
+        id: sunbuyer
+        name: Sun Buyer
+        platform: ringba
+        revenue:
+          token: payout
+    """,
+    "offers/traffic-sources/sunsource.yml": """
+        id: sunsource
+        name: Sun Source
+        platform: generic
+        traffic_source_id: 501
+    """,
+}
+
+
+def copy_project(dest: Path, catalogue: Mapping[str, str | bytes] | None = None) -> Path:
+    """A project folder with the repository's mkdocs.yml and templates, and a catalogue."""
+    shutil.copy(REPO / "mkdocs.yml", dest / "mkdocs.yml")
+    shutil.copytree(REPO / "templates", dest / "templates")
+    if catalogue is None:
+        shutil.copytree(EXAMPLE, dest / "offers")
+    else:
+        write_tree(dest, catalogue)
+    return dest
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Callable[..., Path]:
+    """Factory: a project in tmp_path with the given catalogue files (default: the minimal catalogue)."""
+
+    def make(files: Mapping[str, str | bytes] | None = None, *, example: bool = False, **overrides: str) -> Path:
+        if example:
+            return copy_project(tmp_path)
+        merged = dict(MINIMAL if files is None else files)
+        merged.update({k.replace("__", "/"): v for k, v in overrides.items()})
+        return copy_project(tmp_path, merged)
+
+    return make
+
+
+@pytest.fixture
+def cli() -> Callable[..., Result]:
+    """Run postdocs in-process on a project folder."""
+    runner = CliRunner()
+
+    def run(project_dir: Path, *args: str) -> Result:
+        return runner.invoke(main, ["--project", str(project_dir), *args], catch_exceptions=False)
+
+    return run
