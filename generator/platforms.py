@@ -125,6 +125,7 @@ RETREAVER = Platform(
     json_body=True,
     known=MappingProxyType(
         {
+            "caller_id": "caller_number",
             "call_id": "call_uuid",
             "call_key": "call_key",
         }
