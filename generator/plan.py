@@ -280,6 +280,16 @@ def _source_choices(
     form = _form(source.form, platform, doc, problems, notes, what="the post")
     call_id_field = default_call_id_field(source)
     _check_token(platform, source.field_tokens.get(call_id_field, "call_id"), doc, ("call_id_field",), problems)
+    for i, field in enumerate(offer.fields):
+        if field.show and field.name not in source.field_tokens:
+            _check_token(
+                platform,
+                field.name,
+                offer_doc,
+                ("fields", i, "name"),
+                problems,
+                hint=f"map it to a field {platform.name} can carry with field_tokens in {doc.path}",
+            )
     if source.conversion.type == "url":
         _check_conversion_url(source.conversion.url, source.conversion.params, doc, problems)
     if len(problems) > before:
@@ -375,14 +385,20 @@ def _form(
 
 
 def _check_token(
-    platform: Platform, name: str, doc: Document, loc: tuple[str | int, ...], problems: list[Problem]
+    platform: Platform,
+    name: str,
+    doc: Document,
+    loc: tuple[str | int, ...],
+    problems: list[Problem],
+    *,
+    hint: str = "",
 ) -> None:
     if not platform.valid_name(name):
         problems.append(
             doc.problem(
                 loc,
                 f"{platform.token(name)!r} is not a token {platform.name} can carry",
-                f"{platform.name} token names must match {platform.name_pattern}",
+                hint or f"{platform.name} token names must match {platform.name_pattern}",
             )
         )
 

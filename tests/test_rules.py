@@ -502,3 +502,25 @@ def test_example_view_never_contains_a_token() -> None:
     )
     assert req.body_example() == '{\n  "a": "p-v"\n}'
     assert "[tag:user:a]" in (req.body_template() or "")
+
+
+def test_a_contact_field_the_sources_platform_cannot_carry(tmp_path: Path) -> None:
+    platform = "id: crmx\nname: CRM X\ntoken:\n  pattern: '%%{name}%%'\nname_pattern: '[a-z_]+'\n"
+    from conftest import MINIMAL
+
+    offer = MINIMAL["offers/solar.yml"].replace("- name: zip", "- name: zip5")
+    with pytest.raises(DataError) as exc:
+        plan_from(
+            tmp_path, solar_yml=offer, platforms__crmx_yml=platform, traffic_sources__sunsource_yml=source("crmx")
+        )
+    [problem] = exc.value.problems
+    assert (problem.field, problem.message) == ("fields[0].name", "'%%zip5%%' is not a token CRM X can carry")
+    assert problem.hint.startswith("map it to a field CRM X can carry with field_tokens in ")
+    # Mapping it to a name the platform can carry fixes it.
+    plan = plan_from(
+        tmp_path,
+        solar_yml=offer,
+        platforms__crmx_yml=platform,
+        traffic_sources__sunsource_yml=source("crmx", "field_tokens:\n  zip5: postal\n"),
+    )
+    assert (only_request(plan, "solar", "sunsource").body_object("template") or {})["zip5"] == "%%postal%%"

@@ -48,6 +48,4 @@ def test_example_files_validate_against_their_schema(path: Path) -> None:
 def test_schema_rejects_an_unknown_key() -> None:
     schema = json.loads((SCHEMA_DIR / "buyer.schema.json").read_text())
     with pytest.raises(jsonschema.ValidationError, match="revenu"):
-        jsonschema.Draft202012Validator(schema).validate(
-            {"id": "b", "name": "B", "platform": "ringba", "revenu": "1"}
-        )
+        jsonschema.Draft202012Validator(schema).validate({"id": "b", "name": "B", "platform": "ringba", "revenu": "1"})

@@ -42,7 +42,9 @@ def test_serve_reloads_on_catalogue_change(project: Callable[..., Path]) -> None
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "generator", "--project", str(root), "serve", "--dev-addr", f"127.0.0.1:{port}"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         url = f"http://127.0.0.1:{port}/p/final-expense/b-lakeshore-benefits/"
