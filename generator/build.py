@@ -14,7 +14,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import site
+from . import exports, site
 from .catalogue import load_catalogue
 from .links import page_url
 from .plan import Plan, plan_site
@@ -78,10 +78,11 @@ def check(project: Project) -> Plan:
 
 
 def docs_files(project: Project, plan: Plan) -> dict[str, str | bytes]:
-    """Every file of the docs folder: rendered pages, robots.txt and static assets."""
+    """Every file of the docs folder: rendered pages, each page's exports, robots.txt and static assets."""
     env = environment(project.templates)
     files: dict[str, str | bytes] = dict(render_docs(env, plan))
     files["robots.txt"] = "User-agent: *\nDisallow: /p/\n"
+    files.update(exports.site_files(plan))
     for asset in ASSETS:
         files[asset] = (project.templates / asset).read_bytes()
     return files

@@ -20,6 +20,7 @@ import click
 from . import __version__, site
 from .build import Project, build, check, link_rows, links_csv, links_json, render_into
 from .errors import DataError, ExitCode, GeneratorError, UsageError
+from .exports import page_json
 from .plan import Plan
 
 
@@ -130,7 +131,7 @@ def show_command(ctx: click.Context, offer: str, partner: str, fmt: str) -> None
     if not pages:
         raise UsageError(_not_found(plan, offer, partner))
     if fmt == "json":
-        out = [_page_json(p) for p in pages]
+        out = [page_json(p) for p in pages]
         click.echo(json.dumps(out if len(out) > 1 else out[0], indent=2, ensure_ascii=False))
         return
     for page in pages:
@@ -147,20 +148,6 @@ def show_command(ctx: click.Context, offer: str, partner: str, fmt: str) -> None
                 click.echo(body)
             for note in request.notes:
                 click.echo(f"note: {note}")
-
-
-def _page_json(page: Any) -> dict[str, Any]:
-    return {
-        "offer": page.offer.id,
-        "partner": page.partner_id,
-        "kind": page.kind,
-        "platform": page.platform.id,
-        "title": page.title,
-        "path": f"{page.slug}/",
-        "requests": [r.to_dict() for r in page.requests],
-        "conversion": page.conversion.to_dict() if page.conversion else None,
-        "conversion_type": page.conversion_type,
-    }
 
 
 def _not_found(plan: Plan, offer: str, partner: str) -> str:

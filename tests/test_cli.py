@@ -46,7 +46,9 @@ def test_build_writes_every_page(built_example: Path) -> None:
     for page in plan.pages:
         html = (site / page.slug / "index.html").read_text()
         assert '<meta name="robots" content="noindex, nofollow">' in html
-        assert "tabbed-set" in html and ">curl</label>" in html and ">Python</label>" in html
+        assert "tabbed-set" in html
+        for label in ("curl (bash)", "Python", "JavaScript", "PHP"):
+            assert f">{label}</label>" in html
         assert "fonts.googleapis" not in html and "fonts.gstatic" not in html
     assert (site / "index.html").is_file()
     assert (site / "robots.txt").read_text() == "User-agent: *\nDisallow: /p/\n"

@@ -13,7 +13,7 @@ from conftest import EXAMPLE, GOLDENS, REPO
 
 from generator.build import Project, docs_files
 from generator.catalogue import load_catalogue
-from generator.cli import _page_json
+from generator.exports import page_json as _page_json
 from generator.plan import Page, plan_site
 
 PLAN = plan_site(load_catalogue(EXAMPLE))
