@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import shutil
 import textwrap
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from receiver import Receiver
 
+from generator.catalogue import load_catalogue
 from generator.cli import main
+from generator.plan import Plan, plan_site
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "offers"
@@ -113,3 +116,21 @@ def cli() -> Callable[..., Result]:
         return runner.invoke(main, ["--project", str(project_dir), *args], catch_exceptions=False)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def receiver() -> Iterator[Receiver]:
+    """One recording HTTP server on 127.0.0.1 for the whole run (samples and exports are sent to it)."""
+    server = Receiver()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def served_plan(receiver: Receiver, tmp_path_factory: pytest.TempPathFactory) -> Plan:
+    """The example catalogue, its filled examples pointed at the receiver (``base_url`` in account.yml)."""
+    root = tmp_path_factory.mktemp("served")
+    shutil.copytree(EXAMPLE, root / "offers")
+    account = root / "offers" / "account.yml"
+    account.write_text(account.read_text(encoding="utf-8") + f"base_url: {receiver.origin}\n", encoding="utf-8")
+    return plan_site(load_catalogue(root / "offers"))
