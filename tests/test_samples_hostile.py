@@ -24,7 +24,7 @@ from tools import LANGUAGES
 
 from generator.canonical import JSON_TYPE, Field, Group, Lit, Member, Placeholder, Request, Tok, Value
 from generator.platforms import GENERIC
-from generator.samples import samples_for
+from generator.samples import http_message, samples_for
 
 NASTY = "'\"&[]{}@$`\\%+#=?;|<>!*~^ -\n\r\t\u2028\u2029\x00\x7f"
 nasty_text = st.text(
@@ -34,7 +34,7 @@ nasty_text = st.text(
         st.characters(exclude_categories=("Cs",)),
     ),
     max_size=12,
-).map(lambda s: s)
+)
 leading_dash = st.builds(lambda s: "-" + s, nasty_text)
 values = st.one_of(
     nasty_text, leading_dash, st.sampled_from(["@/etc/passwd", "$(id)", "`id`", "a'b", "[1-3]", "{a,b}"])
@@ -119,3 +119,7 @@ def test_hostile_values_arrive_as_meant(data: st.DataObject, receiver: Receiver,
         receiver.take()
         language.run_batch(work / f"{run}-{language.suffix[1:]}", codes)
         assert_arrived(requests, receiver.take(), [f"{label}: {n}" for n in names])
+    for request in requests:  # the filled example: the raw HTTP message, as shown, sent with CRLF
+        head, _, body = http_message(request).partition("\n\n")
+        receiver.send_raw(head.replace("\n", "\r\n").encode() + b"\r\n\r\n" + body.encode())
+    assert_arrived(requests, receiver.take(), [f"HTTP: {n}" for n in names])
