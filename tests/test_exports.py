@@ -5,8 +5,7 @@
 * ``.http``: httpyac (the JetBrains / VS Code REST Client format) sends every request;
 * canonical JSON: the same data as ``postdocs show --format json``.
 
-No export holds a value the catalogue says is never published, and every page
-links its four files, which the MkDocs build copies next to the page.
+No export holds a value the catalogue says is never published.
 """
 
 from __future__ import annotations
@@ -209,19 +208,3 @@ def test_no_export_holds_a_value_that_is_never_published() -> None:
     for name, text in exports.site_files(PLAN).items():
         leaked = [h for h in hidden if h in text]
         assert not leaked, f"{name} publishes {leaked}"
-
-
-def test_every_page_links_its_exports_and_the_site_serves_them(
-    project: Callable[..., Path], cli: Callable[..., Result]
-) -> None:
-    root = project(example=True)
-    result = cli(root, "build", "--strict")
-    assert result.exit_code == 0, result.output
-    site = root / "site"
-    for page in PLAN.pages:
-        html = (site / page.slug / "index.html").read_text(encoding="utf-8")
-        for export in exports.EXPORTS:
-            served = site / page.slug / export.filename
-            assert served.read_text(encoding="utf-8") == exports.page_files(page)[f"{page.slug}/{export.filename}"]
-            download = f"{_name(page)}.{export.filename}"
-            assert f'<a download="{download}" href="{export.filename}">' in html
