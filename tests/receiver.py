@@ -8,6 +8,7 @@ body byte for byte.
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 from dataclasses import dataclass
@@ -116,8 +117,11 @@ class Receiver:
         self._thread.join(timeout=5)
 
 
-def mismatches(request: Request, arrival: Arrival) -> list[str]:
-    """How an arrival differs from the request's example view (empty: it is the request)."""
+def mismatches(request: Request, arrival: Arrival, *, json_body: bool = False) -> list[str]:
+    """How an arrival differs from the request's example view (empty: it is the request).
+
+    The body is compared byte for byte, or with ``json_body`` as the same JSON value.
+    """
     out: list[str] = []
     if arrival.method != request.method:
         out.append(f"method {arrival.method!r}, expected {request.method!r}")
@@ -134,16 +138,25 @@ def mismatches(request: Request, arrival: Arrival) -> list[str]:
             out.append(f"header {name}: {arrival.header(name)!r}, expected {want!r}")
     body = request.body_example()
     expected_body = b"" if body is None else body.encode("utf-8")
-    if arrival.body != expected_body:
+    if json_body and body is not None:
+        try:
+            same = json.loads(arrival.body) == request.body_object("example")
+        except ValueError:
+            same = False
+        if not same:
+            out.append(f"body {arrival.body!r} is not the JSON value of {expected_body!r}")
+    elif arrival.body != expected_body:
         out.append(f"body {arrival.body!r}, expected {expected_body!r}")
     return out
 
 
-def assert_arrived(requests: list[Request], arrivals: list[Arrival], what: list[str]) -> None:
+def assert_arrived(
+    requests: list[Request], arrivals: list[Arrival], what: list[str], *, json_body: bool = False
+) -> None:
     """Each request arrived once, in order, exactly as its example view says."""
     problems = []
     if len(arrivals) != len(requests):
         problems.append(f"{len(arrivals)} requests arrived, {len(requests)} were sent")
     for request, arrival, name in zip(requests, arrivals, what, strict=False):
-        problems += [f"{name}: {m}" for m in mismatches(request, arrival)]
+        problems += [f"{name}: {m}" for m in mismatches(request, arrival, json_body=json_body)]
     assert not problems, "\n".join(problems)

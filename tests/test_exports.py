@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 
 import jsonschema
 import pytest
@@ -25,8 +26,11 @@ from test_goldens import _check, _name
 from tools import NODE_BIN, REPO, need, run
 
 from generator import exports
+from generator.canonical import JSON_TYPE, Field, Group, Placeholder, Request, Tok, Value
 from generator.catalogue import load_catalogue
+from generator.exports import httpfile, postman
 from generator.plan import Page, Plan, plan_site
+from generator.platforms import GENERIC
 
 SCHEMA = json.loads((Path(__file__).parent / "schemas" / "postman-collection-v2.1.0.draft-07.json").read_text())
 PLAN = plan_site(load_catalogue(EXAMPLE))
@@ -208,3 +212,68 @@ def test_no_export_holds_a_value_that_is_never_published() -> None:
     for name, text in exports.site_files(PLAN).items():
         leaked = [h for h in hidden if h in text]
         assert not leaked, f"{name} publishes {leaked}"
+
+
+# --------------------------------------------------------------------------- hostile values through the exports
+
+HOSTILE = [
+    "{{nope}}",
+    "a'b",
+    "x&y=z",
+    "%41%",
+    "+plus+",
+    "#hash",
+    "é日😀",
+    "[1-3]",
+    "a b",
+    "$(id)`id`",
+    "back\\slash",
+    "new\nline",
+    "-lead",
+    "@file",
+    "q?x",
+    "/slash",
+    "\u2028",
+]
+
+
+def _hostile_page(origin: str) -> SimpleNamespace:
+    secret = Placeholder("api_token", "YOUR_TRACKDRIVE_API_TOKEN", "from the owner")
+    auth = Field("Authorization", Value.of("Bearer ", secret))
+    fields = tuple(Field(f"f{i}", Value.of(Tok("t", "{{t}}", v))) for i, v in enumerate(HOSTILE))
+    segment = Value.of(Tok("u", "{{u}}", "a'b(c)!*:@,;=x y/é{{u}}"))
+    requests = [
+        Request(
+            f"r-{form}",
+            "Hostile",
+            "partner",
+            GENERIC,
+            "GET" if form == "get" else "POST",
+            "https",
+            Value.of("acme.trackdrive.com"),
+            (Value.of("api"), segment),
+            query=() if form == "json" else (*fields, Field("post_call_tokens[x]", Value.of("1"))),
+            headers=(Field("Content-Type", Value.of(JSON_TYPE)), auth) if form == "json" else (auth,),
+            body=(*fields, Group("post_call_tokens", fields)) if form == "json" else None,
+            example_origin=origin,
+        )
+        for form in ("json", "post_url", "get")
+    ]
+    return SimpleNamespace(title="Hostile values", requests=requests)
+
+
+def test_hostile_values_survive_postman_and_http_files(receiver: Receiver, tmp_path: Path) -> None:
+    """Quotes, &, %, +, #, brackets, {{...}}, unicode, newlines: newman and httpyac send what was meant."""
+    need("newman", "httpyac")
+    page = _hostile_page(receiver.origin)
+    (tmp_path / "c.json").write_text(postman.collection(page), encoding="utf-8")
+    (tmp_path / "r.http").write_text(httpfile.document(page), encoding="utf-8")
+    runner = tmp_path / "newman-runner.cjs"
+    runner.write_text(NEWMAN_RUNNER, encoding="utf-8")
+    names = [r.key for r in page.requests]
+    receiver.take()
+    run(["node", runner, REPO / "node_modules" / "newman", tmp_path / "c.json"])
+    assert_arrived(page.requests, receiver.take(), [f"newman {n}" for n in names])
+    run([NODE_BIN / "httpyac", "send", "--all", "--output", "none", "r.http"], cwd=tmp_path)
+    # the .http body writes {{ as {\u007b (these clients read {{...}} as a variable): the same JSON value
+    assert_arrived(page.requests, receiver.take(), [f"httpyac {n}" for n in names], json_body=True)

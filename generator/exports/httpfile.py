@@ -2,6 +2,11 @@
 
 Each request is the example view: request line, headers, a blank line and the
 JSON body.  Secrets stay placeholders, named in a comment above the request.
+
+These clients read ``{{...}}`` anywhere in a request as a variable (httpyac even
+runs it as JavaScript), and have no escape for it.  A ``{{`` can only occur
+inside a JSON string of the body (the URL is percent-encoded), so there it is
+written ``{\u007b``: the same JSON value, never a variable.
 """
 
 from __future__ import annotations
@@ -22,5 +27,5 @@ def document(page: Page) -> str:
         out += [f"{n}: {v}" for n, v in request.headers_example()]
         body = request.body_example()
         if body is not None:
-            out += ["", body]
+            out += ["", body.replace("{{", "{\\u007b")]
     return "\n".join(out) + "\n"
