@@ -16,6 +16,7 @@ from pathlib import Path
 
 from . import exports, site
 from .catalogue import load_catalogue
+from .history import History, page_history
 from .links import page_url
 from .plan import Plan, plan_site
 from .render import environment, render_docs, render_owner, template_dir
@@ -77,10 +78,10 @@ def check(project: Project) -> Plan:
     return plan_site(load_catalogue(project.catalogue))
 
 
-def docs_files(project: Project, plan: Plan) -> dict[str, str | bytes]:
-    """Every file of the docs folder: rendered pages, each page's exports, robots.txt and static assets."""
+def docs_files(project: Project, plan: Plan, history: History | None = None) -> dict[str, str | bytes]:
+    """Every file of the docs folder: pages (with their change history), exports, robots.txt, assets."""
     env = environment(project.templates)
-    files: dict[str, str | bytes] = dict(render_docs(env, plan))
+    files: dict[str, str | bytes] = dict(render_docs(env, plan, history))
     files["robots.txt"] = "User-agent: *\nDisallow: /p/\n"
     files.update(exports.site_files(plan))
     for asset in ASSETS:
@@ -144,14 +145,17 @@ def links_json(plan: Plan, base: str) -> str:
 def render_into(project: Project, docs_dir: Path) -> Plan:
     """Render the docs folder in place, touching only changed files (live preview)."""
     plan = check(project)
-    sync_tree(docs_files(project, plan), docs_dir)
+    sync_tree(docs_files(project, plan, page_history(project.catalogue, plan)), docs_dir)
     return plan
 
 
-def build(project: Project, *, strict: bool = False) -> BuildReport:
-    """Check, render and build the site; ``site/`` is replaced only if every step succeeded."""
+def build(project: Project, *, strict: bool = False, history: bool = True) -> BuildReport:
+    """Check, render and build the site; ``site/`` is replaced only if every step succeeded.
+
+    With ``history``, each page shows when its instructions changed, from the catalogue's git history.
+    """
     plan = check(project)
-    files = docs_files(project, plan)
+    files = docs_files(project, plan, page_history(project.catalogue, plan) if history else None)
     owner = owner_files(project, plan)
     staged_docs = staging_dir(project.docs_dir)
     staged_site = staging_dir(project.site_dir)

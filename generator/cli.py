@@ -96,11 +96,17 @@ def check_command(ctx: click.Context) -> None:
 
 @main.command("build")
 @click.option("--strict", is_flag=True, help="Treat MkDocs warnings as errors.")
+@click.option(
+    "--history/--no-history",
+    default=True,
+    show_default=True,
+    help="Show on each page when its instructions changed (from the catalogue's git history).",
+)
 @click.pass_context
-def build_command(ctx: click.Context, strict: bool) -> None:
+def build_command(ctx: click.Context, strict: bool, history: bool) -> None:
     """Check, render the pages and build the site into site/."""
     project = _project(ctx)
-    report = build(project, strict=strict)
+    report = build(project, strict=strict, history=history)
     for warning in report.warnings:
         click.echo(f"mkdocs {warning}", err=True)
     click.echo(f"built {report.pages} partner pages into {project.site_dir}")
@@ -181,6 +187,68 @@ def links_command(ctx: click.Context, fmt: str) -> None:
         widths = [max(len(r[k]) for r in rows) if rows else 0 for k in ("offer", "partner", "kind")]
         for r in rows:
             click.echo(f"{r['offer']:<{widths[0]}}  {r['partner']:<{widths[1]}}  {r['kind']:<{widths[2]}}  {r['url']}")
+
+
+@main.command("diff")
+@click.argument("rev_a", required=False)
+@click.argument("rev_b", required=False)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json", "markdown"]),
+    default="table",
+    show_default=True,
+)
+@click.option("--links/--no-links", default=True, show_default=True, help="Give each partner page's link.")
+@click.pass_context
+def diff_command(ctx: click.Context, rev_a: str | None, rev_b: str | None, fmt: str, links: bool) -> None:
+    """Which partner pages change from REV_A to REV_B, and what changes in their requests.
+
+    REV_A defaults to the tag postdocs-published (what is live), REV_B to the working tree.
+    """
+    from .diff import FORMATS, diff_revisions
+
+    report = diff_revisions(_project(ctx), rev_a, rev_b)
+    if report.note:
+        click.echo(report.note, err=True)
+    click.echo(FORMATS[fmt](report, links=links), nl=False)
+
+
+@main.command("init")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--subdomain", default="example", show_default=True, help="Your TrackDrive subdomain.")
+@click.option("--company", default="Example Calls", show_default=True, help="Your company, as partners know it.")
+@click.option(
+    "--site-url",
+    default="https://partners.example.com/",
+    show_default=True,
+    help="Where the site will be published (every partner link starts with it).",
+)
+def init_command(directory: Path, subdomain: str, company: str, site_url: str) -> None:
+    """Create a working project in DIRECTORY: a catalogue, mkdocs.yml, templates and publish workflows."""
+    from .scaffold import init_project
+
+    written = init_project(directory, subdomain, company, site_url)
+    click.echo(f"created {len(written)} files in {directory}")
+    click.echo(f"next: cd {directory} && postdocs build --strict   (then edit offers/ and build again)")
+
+
+@main.command("new")
+@click.argument("kind", type=click.Choice(["buyer", "traffic-source", "offer"]))
+@click.argument("ident", metavar="ID")
+@click.option("--platform", default=None, help="The partner's platform (buyer and traffic source).")
+@click.option("--name", default=None, help="Display name (default: from the id).")
+@click.pass_context
+def new_command(ctx: click.Context, kind: str, ident: str, platform: str | None, name: str | None) -> None:
+    """Add a valid catalogue file for a new buyer, traffic source or offer."""
+    from .catalogue import display_path
+    from .scaffold import new_file
+
+    path = new_file(_project(ctx), kind, ident, platform, name)
+    click.echo(f"wrote {display_path(path)}")
+    if kind != "offer":
+        key = "buyers" if kind == "buyer" else "traffic_sources"
+        click.echo(f"next: edit it, then list it under {key}: in an offer to give it a page")
 
 
 @main.command("schema")

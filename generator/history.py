@@ -1,0 +1,154 @@
+"""When each page's instructions changed, from the git history of the catalogue.
+
+The catalogue is planned as it was at every commit of the current branch that
+touched it (first parents only: the commits that landed on the branch), and the
+digest of each page (:mod:`changes`) is compared with the previous state.  A
+page's history is the list of those changes, dated by the commit that made
+them.  Dates come from commits only, never from the clock, so the same
+repository builds the same pages; changes not committed yet are dated by
+``SOURCE_DATE_EPOCH`` when it is set, and undated otherwise.
+
+Every state is planned with the code running now, so what the history tracks is
+a change of the catalogue.  A commit whose catalogue has problems was never
+published and is skipped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from .catalogue import display_path, load_catalogue
+from .changes import PageChange, PageKey, PageState, compare, snapshot
+from .errors import DataError, GeneratorError
+from .gitrepo import Repo
+from .plan import Plan, plan_site
+
+MAX_LISTED = 4
+"""Most things one history entry names before it says "and N more"."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change of a page's instructions."""
+
+    date: str | None
+    """``YYYY-MM-DD`` (UTC) of the commit that made it; ``None`` for a change not committed yet."""
+    status: Literal["added", "changed"]
+    what: tuple[str, ...] = ()
+    """What changed, in a few words each (``header Authorization``, ``field revenue``)."""
+
+
+History = Mapping[PageKey, tuple[Change, ...]]
+"""Each page's changes, oldest first."""
+
+
+def day(timestamp: int) -> str:
+    """The UTC date of a POSIX timestamp."""
+    return datetime.fromtimestamp(timestamp, tz=UTC).date().isoformat()
+
+
+@contextmanager
+def catalogue_at(repo: Repo, sha: str, rel: str) -> Iterator[Path | None]:
+    """The catalogue folder as it was at commit ``sha``, in a temporary folder (``None`` if absent then)."""
+    with tempfile.TemporaryDirectory(prefix="postdocs-rev-") as tmp:
+        dest = Path(tmp) / "catalogue"
+        dest.mkdir()
+        yield dest if repo.export(sha, rel, dest) else None
+
+
+def plan_revision(repo: Repo, label: str, sha: str, rel: str, planner: Callable[[Path], Plan]) -> Plan | None:
+    """Plan the catalogue at a commit; problems are located as ``LABEL:path/file.yml:line:col``."""
+    with catalogue_at(repo, sha, rel) as folder:
+        if folder is None:
+            return None
+        try:
+            return planner(folder)
+        except DataError as exc:
+            prefixes = {str(folder), display_path(folder)}
+
+            def where(file: str) -> str:
+                for prefix in prefixes:
+                    if file.startswith(prefix):
+                        return f"{label}:{rel}{file[len(prefix) :]}"
+                return file
+
+            raise DataError([dataclasses.replace(p, file=where(p.file)) for p in exc.problems]) from None
+
+
+def _plan(folder: Path) -> Plan:
+    return plan_site(load_catalogue(folder))
+
+
+def summary(change: PageChange) -> tuple[str, ...]:
+    """What changed on a page, in a few words each, at most :data:`MAX_LISTED` of them."""
+    requests = len(change.state.content.get("requests", ())) + (1 if change.state.content.get("conversion") else 0)
+    out: list[str] = []
+    for detail in change.details:
+        label = detail.label()
+        if requests > 1 and detail.request and detail.what != "request":
+            label = f"{detail.request}: {label}"
+        if label not in out:
+            out.append(label)
+    if len(out) > MAX_LISTED:
+        out[MAX_LISTED - 1 :] = [f"and {len(out) - MAX_LISTED + 1} more"]
+    return tuple(out)
+
+
+def _entry(change: PageChange, date: str | None) -> Change:
+    return Change(date, "added") if change.status == "added" else Change(date, "changed", summary(change))
+
+
+@functools.lru_cache(maxsize=8)
+def _committed(repo: Repo, rel: str, head: str) -> tuple[dict[PageKey, tuple[Change, ...]], dict[PageKey, PageState]]:
+    """Every page's committed changes up to ``head``, and each page's last committed state."""
+    commits = repo.log(rel)
+    baseline = repo.shallow()  # the oldest commit of a shallow clone stands for all that came before it
+    states: dict[PageKey, PageState] = {}
+    found: dict[PageKey, list[Change]] = {}
+    last_tree: str | None = None
+    for commit in commits:
+        tree = repo.tree(commit.sha, rel)
+        if tree == last_tree and tree is not None:
+            continue
+        last_tree = tree
+        try:
+            plan = plan_revision(repo, commit.sha[:12], commit.sha, rel, _plan)
+        except GeneratorError:
+            continue  # a catalogue with problems was never published
+        new = snapshot(plan) if plan is not None else {}
+        if not baseline:
+            for change in compare(states, new):
+                if change.status != "removed":
+                    found.setdefault(change.state.key, []).append(_entry(change, day(commit.time)))
+        baseline = False
+        states = new
+    return {k: tuple(v) for k, v in found.items()}, states
+
+
+def page_history(catalogue: Path, plan: Plan) -> History | None:
+    """The history of every page of ``plan`` (the catalogue as it is now); ``None`` outside git."""
+    repo = Repo.find(catalogue)
+    if repo is None:
+        return None
+    rel = repo.relative(catalogue)
+    head = repo.resolve("HEAD")
+    committed, last = _committed(repo, rel, head) if head else ({}, {})
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    pending_date = day(int(epoch)) if epoch.isdigit() else None
+    out: dict[PageKey, tuple[Change, ...]] = {}
+    current = snapshot(plan)
+    for change in compare(last, current):
+        if change.status != "removed":
+            out[change.state.key] = (*committed.get(change.state.key, ()), _entry(change, pending_date))
+    for key in current:
+        out.setdefault(key, committed.get(key, ()))
+    return out
