@@ -137,6 +137,10 @@ def compare(old: Mapping[PageKey, PageState], new: Mapping[PageKey, PageState]) 
     return out
 
 
+SECONDARY = ("example", "wording")
+"""Facets that change as a consequence of any other change: reported only when nothing else changed."""
+
+
 def content_details(old: Mapping[str, Any], new: Mapping[str, Any]) -> Iterator[Detail]:
     """What changed between two page contents, request by request, in page order."""
     old_requests, new_requests = _requests(old), _requests(new)
@@ -148,11 +152,29 @@ def content_details(old: Mapping[str, Any], new: Mapping[str, Any]) -> Iterator[
             )
             continue
         fa, fb = _facets(a), _facets(b)
-        for facet in [*fa, *(f for f in fb if f not in fa)]:
-            if fa.get(facet) != fb.get(facet):
-                yield Detail(key, facet[0], facet[1], fa.get(facet), fb.get(facet))
+        found = [
+            Detail(key, facet[0], facet[1], fa.get(facet), fb.get(facet))
+            for facet in [*fa, *(f for f in fb if f not in fa)]
+            if fa.get(facet) != fb.get(facet)
+        ]
+        primary = [d for d in found if d.what not in SECONDARY]
+        yield from primary or found
     if old.get("conversion_type") != new.get("conversion_type"):
         yield Detail("", "conversion", "", old.get("conversion_type"), new.get("conversion_type"))
+
+
+def summary(change: PageChange) -> tuple[str, ...]:
+    """What changed on a page in a few words each (``header Authorization removed``), without repeats.
+
+    The request is named only on a page with more than one (``ping: field zip added``).
+    """
+    content = change.state.content
+    several = len(content.get("requests", ())) + (1 if content.get("conversion") else 0) > 1
+    out: list[str] = []
+    for d in change.details:
+        where = f"{d.request}: " if several and d.request and d.what != "request" else ""
+        out.append(f"{where}{d.label()} {d.change}")
+    return tuple(dict.fromkeys(out))
 
 
 def _requests(content: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:

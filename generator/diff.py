@@ -24,7 +24,7 @@ from typing import Any
 
 from . import site
 from .build import Project, check
-from .changes import PageChange, PageKey, PageState, compare, snapshot
+from .changes import PageChange, PageKey, PageState, compare, snapshot, summary
 from .errors import UsageError
 from .gitrepo import Repo
 from .history import plan_revision
@@ -147,10 +147,15 @@ def as_table(report: DiffReport, *, links: bool = True) -> str:
         lines.append(row + (f"  {report.url(change)}" if links else ""))
         for d in change.details:
             where = f"{d.request}: " if d.request else ""
-            if d.what in ("example", "wording", "notes"):
-                lines.append(f"           {where}{d.label()} {d.change}")
+            if d.what in ("example", "wording", "notes", "request"):
+                value = ""
+            elif d.before is None:
+                value = f": {_short(d.after)}"
+            elif d.after is None:
+                value = f" (was {_short(d.before)})"
             else:
-                lines.append(f"           {where}{d.label()} {d.change}: {_short(d.before)} -> {_short(d.after)}")
+                value = f": {_short(d.before)} -> {_short(d.after)}"
+            lines.append(f"           {where}{d.label()} {d.change}{value}")
     return "\n".join(lines) + "\n"
 
 
@@ -227,7 +232,7 @@ def as_markdown(report: DiffReport, *, links: bool = True) -> str:
     ]
     for change in report.changes:
         s = change.state
-        what = ", ".join(dict.fromkeys((f"{d.request}: " if d.request else "") + d.label() for d in change.details))
+        what = ", ".join(summary(change))
         cells = [change.status, str(code(s.offer)), f"{text(s.partner_name)} ({code(s.partner)})", DIRECTION[s.kind]]
         cells.append(what or "-")
         if links:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Literal
 
 from .catalogue import display_path, load_catalogue
-from .changes import PageChange, PageKey, PageState, compare, snapshot
+from .changes import PageChange, PageKey, PageState, compare, snapshot, summary
 from .errors import DataError, GeneratorError
 from .gitrepo import Repo
 from .plan import Plan, plan_site
@@ -88,23 +88,13 @@ def _plan(folder: Path) -> Plan:
     return plan_site(load_catalogue(folder))
 
 
-def summary(change: PageChange) -> tuple[str, ...]:
-    """What changed on a page, in a few words each, at most :data:`MAX_LISTED` of them."""
-    requests = len(change.state.content.get("requests", ())) + (1 if change.state.content.get("conversion") else 0)
-    out: list[str] = []
-    for detail in change.details:
-        label = detail.label()
-        if requests > 1 and detail.request and detail.what != "request":
-            label = f"{detail.request}: {label}"
-        if label not in out:
-            out.append(label)
-    if len(out) > MAX_LISTED:
-        out[MAX_LISTED - 1 :] = [f"and {len(out) - MAX_LISTED + 1} more"]
-    return tuple(out)
-
-
 def _entry(change: PageChange, date: str | None) -> Change:
-    return Change(date, "added") if change.status == "added" else Change(date, "changed", summary(change))
+    if change.status == "added":
+        return Change(date, "added")
+    what = list(summary(change))
+    if len(what) > MAX_LISTED:
+        what[MAX_LISTED - 1 :] = [f"{len(what) - MAX_LISTED + 1} more"]
+    return Change(date, "changed", tuple(what))
 
 
 @functools.lru_cache(maxsize=8)

@@ -1,0 +1,97 @@
+"""The GitHub Actions workflows: valid for GitHub, and doing the steps publishing relies on.
+
+The repository's own workflows (which also run the tests) and the ones ``postdocs init`` writes are checked
+alike: against SchemaStore's workflow schema (vendored by check-jsonschema, no network), then step by step.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import REPO
+
+SKELETON = REPO / "generator" / "skeleton" / "workflows"
+PUBLISH = [REPO / ".github/workflows/publish.yml", SKELETON / "publish.yml"]
+PULL_REQUEST = [REPO / ".github/workflows/pull-request.yml", SKELETON / "pull-request.yml"]
+ALL = [*PUBLISH, *PULL_REQUEST]
+
+
+def load(path: Path) -> dict[str, Any]:
+    data = yaml.safe_load(path.read_text())
+    assert isinstance(data, dict)
+    data["on"] = data.pop(True, data.get("on"))  # YAML 1.1 reads the key `on` as true
+    return data
+
+
+def steps(job: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(job.get("steps", []))
+
+
+def uses(job: dict[str, Any], action: str) -> dict[str, Any]:
+    found = [s for s in steps(job) if str(s.get("uses", "")).split("@")[0] == action]
+    assert len(found) == 1, f"{action} used {len(found)} times"
+    return found[0]
+
+
+def runs(job: dict[str, Any]) -> str:
+    return "\n".join(str(s.get("run", "")) for s in steps(job))
+
+
+def test_workflows_are_valid_for_github() -> None:
+    exe = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent))
+    assert exe, "check-jsonschema is in the test extra"
+    result = subprocess.run(
+        [exe, "--builtin-schema", "vendor.github-workflows", *map(str, ALL)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("path", PUBLISH, ids=lambda p: str(p.relative_to(REPO)))
+def test_publish_workflow(path: Path) -> None:
+    wf = load(path)
+    push = wf["on"]["push"]
+    assert push["branches"] == ["main"]
+    assert {"offers/**", "templates/**", "mkdocs.yml"} <= set(push["paths"])
+    assert wf["permissions"] == {"contents": "read"}
+    build, deploy, mark = wf["jobs"]["build"], wf["jobs"]["deploy"], wf["jobs"]["mark-published"]
+    assert uses(build, "actions/checkout")["with"]["fetch-depth"] == 0  # history dates need every commit
+    commands = runs(build)
+    assert "postdocs check" in commands
+    strict = next(s for s in steps(build) if "postdocs build --strict" in str(s.get("run", "")))
+    assert strict["env"]["POSTDOCS_SITE_KEY"] == "${{ secrets.POSTDOCS_SITE_KEY }}"
+    assert '[ -z "$POSTDOCS_SITE_KEY" ]' in strict["run"]  # never publish guessable links
+    order = [i for i, s in enumerate(steps(build)) if "postdocs check" in str(s.get("run", ""))]
+    assert order[0] < steps(build).index(strict) < steps(build).index(uses(build, "actions/upload-pages-artifact"))
+    assert uses(build, "actions/upload-pages-artifact")["with"]["path"] == "site"
+    assert deploy["needs"] == "build"
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert deploy["environment"]["name"] == "github-pages"
+    assert uses(deploy, "actions/deploy-pages")["id"] == "deployment"
+    assert mark["needs"] == "deploy" and mark["permissions"] == {"contents": "write"}
+    assert 'git push --force origin "${GITHUB_SHA}:refs/tags/postdocs-published"' in runs(mark)
+    if path.is_relative_to(REPO / ".github"):
+        assert "pytest" in commands and "npm ci" in commands
+    else:
+        assert "pip install -r requirements.txt" in commands
+
+
+@pytest.mark.parametrize("path", PULL_REQUEST, ids=lambda p: str(p.relative_to(REPO)))
+def test_pull_request_workflow(path: Path) -> None:
+    wf = load(path)
+    assert {"offers/**", "templates/**", "mkdocs.yml"} <= set(wf["on"]["pull_request"]["paths"])
+    assert wf["permissions"] == {"contents": "read", "pull-requests": "write"}
+    [job] = wf["jobs"].values()
+    assert uses(job, "actions/checkout")["with"]["fetch-depth"] == 0
+    commands = runs(job)
+    assert "postdocs check" in commands and "postdocs build --strict" in commands
+    assert 'postdocs diff "origin/$BASE_REF" HEAD --format markdown --no-links > partner-changes.md' in commands
+    assert "secrets." not in path.read_text()  # a pull request never gets the site key
+    comment = uses(job, "actions/github-script")
+    assert "partner-changes.md" in comment["with"]["script"] and "updateComment" in comment["with"]["script"]
+    assert comment["if"] == "github.event.pull_request.head.repo.full_name == github.repository"
