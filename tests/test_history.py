@@ -86,7 +86,7 @@ def test_pages_show_their_history(repo: Path) -> None:
     plan = check(project)
     page = next(p for p in plan.pages if p.kind == "buyer")
     md = str(docs_files(project, plan, page_history(project.catalogue, plan))[f"{page.slug}.md"])
-    assert "| Last changed | 2025\\-03\\-04 (see [changes](#changes-to-these-instructions)) |\n" in md
+    assert "- **Last changed:** 2025\\-03\\-04\n" in md
     assert (
         "## Changes to these instructions\n\n| Date | Change |\n|---|---|\n"
         "| 2025\\-03\\-04 | Changed: field revenue changed |\n"
