@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
 def page_json(page: Page) -> dict[str, Any]:
     """The page's canonical requests as JSON-ready data (``postdocs show --format json``)."""
+    from ..changes import page_content  # what diff and the page history compare
+
     return {
         "offer": page.offer.id,
         "partner": page.partner_id,
@@ -36,9 +38,7 @@ def page_json(page: Page) -> dict[str, Any]:
         "platform": page.platform.id,
         "title": page.title,
         "path": f"{page.slug}/",
-        "requests": [r.to_dict() for r in page.requests],
-        "conversion": page.conversion.to_dict() if page.conversion else None,
-        "conversion_type": page.conversion_type,
+        **page_content(page),
     }
 
 

@@ -63,7 +63,7 @@ VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, 
 
 
 def missing(what: str, install: str) -> None:
-    """Fail in CI (``CI`` set, or ``POSTDOCS_REQUIRE_TOOLS=1`` as .ci/run sets), skip elsewhere; name what to install."""
+    """Fail in CI (``CI`` set, or ``POSTDOCS_REQUIRE_TOOLS=1``), skip elsewhere; name what to install."""
     message = f"{what} not found: {install}"
     if os.environ.get("CI") or os.environ.get("POSTDOCS_REQUIRE_TOOLS") == "1":
         pytest.fail(f"{message} (.ci/run installs it; in CI a missing browser or checker is a failure)")
