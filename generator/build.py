@@ -10,17 +10,24 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import shutil
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import exports, site
 from .catalogue import load_catalogue
+from .errors import BuildError, DataError
+from .exposure import exposure_problems
 from .history import History, page_history
+from .keys import NO_KEY_WARNING, SiteKey, load_key, publishing, require_key
 from .links import page_url
 from .plan import Plan, plan_site
 from .render import environment, render_docs, render_owner, template_dir
-from .writer import replace_tree, staging_dir, swap_in, sync_tree, write_files
+from .scan import check_no_secrets
+from .secrets import resolve
+from .writer import staging_dir, swap_in, sync_tree, write_files
 
 ASSETS = ("assets/postdocs.css",)
 
@@ -71,11 +78,56 @@ class BuildReport:
     plan: Plan
     pages: int
     warnings: tuple[str, ...]
+    """MkDocs' warnings."""
+    notes: tuple[str, ...] = ()
+    """postdocs' own warnings (no site key, secrets the scan could not look for)."""
+    key_source: str | None = None
 
 
-def check(project: Project) -> Plan:
+@dataclass(frozen=True)
+class Checked:
+    """A planned site and the secrets the build knows."""
+
+    plan: Plan
+    key: SiteKey | None
+    secrets: Mapping[str, str]
+    """Label -> value of every secret the output is scanned for."""
+    notes: tuple[str, ...]
+
+
+def load(project: Project, environ: Mapping[str, str] | None = None, *, publish: str | None = None) -> Checked:
+    """Load, validate and plan with the site key; raise :class:`DataError` listing every problem.
+
+    ``publish`` says why the build publishes (None for a local preview): then a
+    site key is required, and every secret the catalogue references must be set.
+    """
+    environ = os.environ if environ is None else environ
+    catalogue = load_catalogue(project.catalogue)
+    key = load_key(project.root, environ)
+    require_key(key, publish)
+    known = {f"the site key ({key.source})": key.text} if key else {}
+    resolved = resolve(catalogue, environ, known)
+    problems = list(resolved.problems)
+    notes = [] if key else [NO_KEY_WARNING]
+    if publish:
+        hint = (
+            "a published build scans its output for every secret the catalogue references: set it (in CI, as a secret)"
+        )
+        problems += [replace(p, hint=hint) for p in resolved.unset]
+    else:
+        notes += [f"warning: {p}; the secret scan cannot look for its value" for p in resolved.unset]
+    try:
+        plan = plan_site(catalogue, key.secret if key else None)
+    except DataError as exc:
+        raise DataError([*exc.problems, *problems]) from None
+    if problems:
+        raise DataError(problems)
+    return Checked(plan, key, {**resolved.values, **known}, tuple(notes))
+
+
+def check(project: Project, environ: Mapping[str, str] | None = None) -> Plan:
     """Load, validate and plan; raise :class:`DataError` listing every problem."""
-    return plan_site(load_catalogue(project.catalogue))
+    return load(project, environ).plan
 
 
 def docs_files(project: Project, plan: Plan, history: History | None = None) -> dict[str, str | bytes]:
@@ -149,24 +201,67 @@ def render_into(project: Project, docs_dir: Path) -> Plan:
     return plan
 
 
-def build(project: Project, *, strict: bool = False, history: bool = True) -> BuildReport:
-    """Check, render and build the site; ``site/`` is replaced only if every step succeeded.
+def build(
+    project: Project,
+    *,
+    strict: bool = False,
+    history: bool = True,
+    publish: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> BuildReport:
+    """Check, render, build the site and scan it; ``site/`` is replaced only if every step succeeded.
 
     With ``history``, each page shows when its instructions changed, from the catalogue's git history.
+    The docs, site and owner folders are staged beside their destinations.  The
+    staged output is scanned for secrets and crawled from its public entry points;
+    only then is each folder swapped in with a rename.  Any failure leaves every
+    published file as it was and no staging folder behind.
     """
-    plan = check(project)
+    environ = os.environ if environ is None else environ
+    checked = load(project, environ, publish=publishing(environ, publish))
+    plan = checked.plan
+    base = site.site_url(project.config)
     files = docs_files(project, plan, page_history(project.catalogue, plan) if history else None)
     owner = owner_files(project, plan)
-    staged_docs = staging_dir(project.docs_dir)
-    staged_site = staging_dir(project.site_dir)
+    staged = {
+        "docs": staging_dir(project.docs_dir),
+        "site": staging_dir(project.site_dir),
+        "owner": staging_dir(project.owner_dir),
+    }
     try:
-        write_files(files, staged_docs)
-        warnings = site.build_site(project.config, staged_docs, staged_site, strict=strict)
-        swap_in(staged_site, project.site_dir)
-        swap_in(staged_docs, project.docs_dir)
+        write_files(files, staged["docs"])
+        write_files(owner, staged["owner"])
+        warnings = site.build_site(project.config, staged["docs"], staged["site"], strict=strict)
+        check_no_secrets(
+            {
+                _shown(project, project.docs_dir): staged["docs"],
+                _shown(project, project.site_dir): staged["site"],
+                _shown(project, project.owner_dir): staged["owner"],
+            },
+            checked.secrets,
+        )
+        exposed = exposure_problems(staged["site"], base, [p.slug for p in plan.pages], site.PUBLIC_ENTRY_POINTS)
+        if exposed:
+            raise BuildError(
+                "the built site exposes partner pages; nothing was published\n"
+                + "\n".join(f"  {line}" for line in exposed)
+                + "\n    hint: keep the partner pages' front matter and templates/theme (sitemap.xml, main.html) "
+                "and the search plugin's exclusions"
+            )
+        swap_in(staged["site"], project.site_dir)
+        swap_in(staged["docs"], project.docs_dir)
+        swap_in(staged["owner"], project.owner_dir)
     finally:
-        for leftover in (staged_docs, staged_site):
+        for leftover in staged.values():
             if leftover.exists():
                 shutil.rmtree(leftover, ignore_errors=True)
-    replace_tree(owner, project.owner_dir)
-    return BuildReport(plan, len(plan.pages), tuple(warnings))
+    return BuildReport(
+        plan, len(plan.pages), tuple(warnings), checked.notes, checked.key.source if checked.key else None
+    )
+
+
+def _shown(project: Project, path: Path) -> str:
+    try:
+        return path.relative_to(project.root).as_posix()
+    except ValueError:
+        return str(path)

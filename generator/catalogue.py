@@ -28,6 +28,7 @@ from pydantic import BaseModel, ValidationError
 from .errors import DataError, Problem, UsageError
 from .models import Account, Buyer, Offer, PlatformFile, TrafficSource
 from .platforms import BUILTIN, Platform
+from .secrets import credential_problems
 from .yamlsource import Document, Loc, dotted, read_document
 
 ACCOUNT_FILE = "account.yml"
@@ -80,6 +81,7 @@ def load_catalogue(root: Path) -> Catalogue:
             problems.append(doc)
         else:
             docs[kind].append(doc)
+            problems.extend(credential_problems(doc, kind))
 
     account = _validate_all(docs["account"], Account, problems)
     platforms = _validate_all(docs["platforms"], PlatformFile, problems)

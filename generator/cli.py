@@ -18,10 +18,12 @@ from typing import Any
 import click
 
 from . import __version__, site
-from .build import Project, build, check, link_rows, links_csv, links_json, render_into
+from .build import Project, build, check, link_rows, links_csv, links_json, load, render_into
 from .errors import DataError, ExitCode, GeneratorError, UsageError
 from .exports import page_json
+from .keys import KEY_ENV
 from .plan import Plan
+from .rotation import create_key, git_ignored, rotate_key, rows_csv
 
 
 class _Group(click.Group):
@@ -89,7 +91,10 @@ def _project(ctx: click.Context) -> Project:
 @click.pass_context
 def check_command(ctx: click.Context) -> None:
     """Validate the catalogue and report every problem as file:line:col: field: message."""
-    plan = check(_project(ctx))
+    checked = load(_project(ctx))
+    for note in checked.notes:
+        click.echo(note, err=True)
+    plan = checked.plan
     offers = len({p.offer.id for p in plan.pages})
     click.echo(f"ok: {len(plan.pages)} partner pages for {offers} offers")
 
@@ -102,14 +107,22 @@ def check_command(ctx: click.Context) -> None:
     show_default=True,
     help="Show on each page when its instructions changed (from the catalogue's git history).",
 )
+@click.option(
+    "--publish",
+    is_flag=True,
+    help="A build to publish: refuse to run without a site key or with unset secrets (implied when CI is set).",
+)
 @click.pass_context
-def build_command(ctx: click.Context, strict: bool, history: bool) -> None:
-    """Check, render the pages and build the site into site/."""
+def build_command(ctx: click.Context, strict: bool, history: bool, publish: bool) -> None:
+    """Check, render the pages, build the site into site/ and scan it for secrets."""
     project = _project(ctx)
-    report = build(project, strict=strict, history=history)
+    report = build(project, strict=strict, history=history, publish=publish)
     for warning in report.warnings:
         click.echo(f"mkdocs {warning}", err=True)
-    click.echo(f"built {report.pages} partner pages into {project.site_dir}")
+    for note in report.notes:
+        click.echo(note, err=True)
+    links = f"unguessable (site key from {report.key_source})" if report.key_source else "READABLE AND GUESSABLE"
+    click.echo(f"built {report.pages} partner pages into {project.site_dir}; partner links are {links}")
     click.echo(f"owner's link list and setup steps: {project.owner_dir / 'index.html'}")
 
 
@@ -176,7 +189,10 @@ def _not_found(plan: Plan, offer: str, partner: str) -> str:
 def links_command(ctx: click.Context, fmt: str) -> None:
     """List every (offer, partner) pair and the link of its page."""
     project = _project(ctx)
-    plan = check(project)
+    checked = load(project)
+    plan = checked.plan
+    for note in checked.notes:
+        click.echo(note, err=True)
     base = site.site_url(project.config)
     if fmt == "csv":
         click.echo(links_csv(plan, base), nl=False)
@@ -249,6 +265,55 @@ def new_command(ctx: click.Context, kind: str, ident: str, platform: str | None,
     if kind != "offer":
         key = "buyers" if kind == "buyer" else "traffic_sources"
         click.echo(f"next: edit it, then list it under {key}: in an offer to give it a page")
+
+
+@main.group("key")
+def key_group() -> None:
+    """Create or rotate the site key that makes partner links unguessable."""
+
+
+@key_group.command("new")
+@click.pass_context
+def key_new_command(ctx: click.Context) -> None:
+    """Write a new random site key into .postdocs-key (refused when the project already has a key)."""
+    path = create_key(_project(ctx))
+    click.echo(f"wrote a new site key into {path} (readable by you only; never commit it)")
+    click.echo(f"to publish from CI, store the file's content in the {KEY_ENV} secret of your CI")
+    _warn_if_tracked(path, git_ignored(path))
+
+
+def _warn_if_tracked(path: Path, ignored: bool | None) -> None:
+    if ignored is False:
+        click.echo(f"warning: git does not ignore {path.name}: add /{path.name} to .gitignore", err=True)
+
+
+@key_group.command("rotate")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.pass_context
+def key_rotate_command(ctx: click.Context, fmt: str) -> None:
+    """Replace the site key and print every pair's old -> new link."""
+    project = _project(ctx)
+    rotation = rotate_key(project)
+    rows = rotation.rows
+    if fmt == "csv":
+        click.echo(rows_csv(rows), nl=False)
+    elif fmt == "json":
+        click.echo(json.dumps(rows, indent=2) + "\n", nl=False)
+    else:
+        for r in rows:
+            click.echo(f"{r['offer']}  {r['partner']}  {r['kind']}\n  old: {r['old_url']}\n  new: {r['new_url']}")
+    click.echo(
+        f"wrote the new site key into {rotation.path}. Build and publish the site, then send each partner its "
+        "new link: the old links stop working when the new site is published.",
+        err=True,
+    )
+    _warn_if_tracked(rotation.path, rotation.git_ignored)
+    if rotation.env_override:
+        click.echo(
+            f"warning: {KEY_ENV} is set and wins over {rotation.path.name}: update it, and your CI secret, "
+            "with the new key",
+            err=True,
+        )
 
 
 @main.command("schema")

@@ -18,6 +18,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, WithJsonSchema, model_validator
 from pydantic_core import PydanticCustomError
 
+from .secrets import ENV_REF, REF_HINT, ref_name
+
 
 def fail(message: str, hint: str = "") -> PydanticCustomError:
     """A validation error whose message and hint reach the user unchanged."""
@@ -159,6 +161,26 @@ def _short(value: Any) -> str:
     return text
 
 
+def _secret(value: Any) -> str:
+    text = _text(value)
+    if ref_name(text) is None:
+        raise fail(
+            "is a secret: write a reference to an environment variable, like env:RINGBA_CODE, never the value itself",
+            REF_HINT,
+        )
+    return text
+
+
+def _param_value(value: Any) -> str:
+    text = _text(value)
+    if text.startswith("env:") and ref_name(text) is None:
+        raise fail(
+            "is not a reference to an environment variable",
+            "write env: and a variable name of letters, digits and '_', like env:POSTBACK_KEY",
+        )
+    return text
+
+
 def _pattern(regex: re.Pattern[str]) -> WithJsonSchema:
     return WithJsonSchema({"type": "string", "pattern": f"^{regex.pattern}$"})
 
@@ -185,6 +207,9 @@ TokenRef = Annotated[
     str, BeforeValidator(_token_ref), WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 128})
 ]
 Name = Annotated[str, BeforeValidator(_short), WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 200})]
+SecretRef = Annotated[str, BeforeValidator(_secret), _pattern(ENV_REF)]
+"""A secret, written as ``env:NAME``: the name of the environment variable that holds it."""
+ParamValue = Annotated[str, BeforeValidator(_param_value), WithJsonSchema({"type": "string"})]
 ScalarText = Annotated[str, BeforeValidator(_scalar_text), WithJsonSchema({"type": ["string", "number", "integer"]})]
 Method = Literal["GET", "POST"]
 METHODS: tuple[Method, ...] = ("GET", "POST")
@@ -556,8 +581,9 @@ class RingbaConversion(Model):
 
     type: Literal["ringba"]
     """Ringba global webhook."""
-    code: TokenRef
-    """The source's unique Ringba webhook code (kept off the published pages)."""
+    code: SecretRef
+    """The source's unique Ringba webhook code, as ``env:NAME``: the environment variable holding it (a secret,
+    never written in the catalogue nor on any page)."""
 
 
 class RetreaverConversion(Model):
@@ -576,8 +602,9 @@ class UrlConversion(Model):
     """The URL without query string; TrackDrive tokens like ``[payout]`` allowed in the path."""
     method: Method = "GET"
     """HTTP method of the postback."""
-    params: dict[str, str] = Field(default_factory=dict)
-    """Query parameters: name -> value with TrackDrive tokens, like ``clickid: "[traffic_source_lead_id]"``."""
+    params: dict[str, ParamValue] = Field(default_factory=dict)
+    """Query parameters: name -> value with TrackDrive tokens, like ``clickid: "[traffic_source_lead_id]"``,
+    or ``env:NAME`` for a secret the URL needs (pages show a placeholder)."""
 
 
 class NoConversion(Model):

@@ -28,6 +28,7 @@ from .postings import (
     default_call_id_field,
     ping_response_example,
 )
+from .secrets import ref_name
 from .yamlsource import Document
 
 FORM_LABEL = {
@@ -317,7 +318,7 @@ def _source_page(
     if conv.type == "ringba":
         setup.append(
             f"Traffic source '{source.name}' > Ringba global webhook: enter the source's webhook code "
-            f"(conversion.code in its catalogue file)."
+            f"(the value of the environment variable {ref_name(conv.code)}; it is never written here)."
         )
     elif conv.type == "retreaver":
         setup.append(f"Traffic source '{source.name}': enable the Retreaver global webhook (no code needed).")
@@ -325,6 +326,10 @@ def _source_page(
         setup.append(
             f"Traffic source '{source.name}' > Triggers: on 'Traffic Source converted', fire a webhook "
             f"{conversion.method} {conversion.url_template()}"
+            + "".join(
+                f" (replace {p.text} with the value of the environment variable {p.name}; it is never written here)"
+                for p in conversion.placeholders()
+            )
         )
     if offer.intake.method == "ping_post":
         setup.append(

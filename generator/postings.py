@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from .canonical import JSON_TYPE, Field, Lit, Member, Part, Placeholder, Request, Tok, Value
 from .models import Account, Offer, OfferSource, TrafficSource, UrlConversion
 from .platforms import TRACKDRIVE, Platform
+from .secrets import ref_name
 
 CALLER_ID_EXAMPLE = "+13125550123"
 API_TOKEN_PLACEHOLDER = "YOUR_TRACKDRIVE_API_TOKEN"  # noqa: S105 - a placeholder, never a secret
@@ -305,11 +306,29 @@ def parse_trackdrive(text: str, samples: dict[str, str]) -> Value:
     return Value(tuple(parts))
 
 
+def _param(param: str, text: str, samples: dict[str, str]) -> Value:
+    """A postback query value: TrackDrive tokens, or a placeholder for a secret written as ``env:NAME``.
+
+    The placeholder is named after the environment variable (the owner's setup step says which one) and
+    shows ``YOUR_<PARAMETER>`` to the partner.
+    """
+    name = ref_name(text)
+    if name is None:
+        return parse_trackdrive(text, samples)
+    return Value.of(
+        Placeholder(
+            name,
+            "YOUR_" + re.sub(r"[^A-Za-z0-9]+", "_", param).strip("_").upper(),
+            "A secret of yours, which you gave the offer owner. It is never written on this page.",
+        )
+    )
+
+
 def _url_conversion(conv: UrlConversion, samples: dict[str, str]) -> Request:
     split = urlsplit(conv.url)
     host = parse_trackdrive(split.netloc, samples)
     segments = tuple(parse_trackdrive(s, samples) for s in split.path.strip("/").split("/") if s)
-    query = tuple(Field(name, parse_trackdrive(value, samples)) for name, value in conv.params.items())
+    query = tuple(Field(name, _param(name, value, samples)) for name, value in conv.params.items())
     return Request(
         "conversion",
         "Conversion postback",

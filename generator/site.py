@@ -9,7 +9,9 @@ build or its live-reload server.  Any static site builder that reads
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import os
+import re
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -72,11 +74,35 @@ def site_url(config_file: Path) -> str:
     return str(url) if url else "/"
 
 
+PUBLIC_ENTRY_POINTS = (
+    "index.html",
+    "404.html",
+    "sitemap.xml",
+    "sitemap.xml.gz",
+    "search/search_index.json",
+    "robots.txt",
+)
+"""Files of a built MkDocs + Material site that anyone can find without a link."""
+
+
+def check_source_date_epoch(environ: Mapping[str, str]) -> None:
+    """MkDocs dates the sitemap with ``SOURCE_DATE_EPOCH`` when set; refuse a value it would choke on."""
+    value = environ.get("SOURCE_DATE_EPOCH")
+    if value is not None and not re.fullmatch(r"[0-9]{1,11}", value.strip()):
+        raise BuildError("SOURCE_DATE_EPOCH must be a whole number of seconds since 1970-01-01 UTC, like 1700000000")
+
+
 def build_site(config_file: Path, docs_dir: Path, site_dir: Path, *, strict: bool) -> list[str]:
-    """Run the MkDocs build of ``docs_dir`` into ``site_dir``; return MkDocs' warnings."""
+    """Run the MkDocs build of ``docs_dir`` into ``site_dir``; return MkDocs' warnings.
+
+    Every date MkDocs writes (the sitemap's ``lastmod``, the gzip header of
+    ``sitemap.xml.gz``) comes from ``SOURCE_DATE_EPOCH`` when it is set, so two
+    builds of the same input are byte-identical.
+    """
     from mkdocs import exceptions
     from mkdocs.commands.build import build
 
+    check_source_date_epoch(os.environ)
     config = load_config(config_file, docs_dir=str(docs_dir), site_dir=str(site_dir), strict=strict)
     with _mkdocs_log() as log:
         try:

@@ -20,6 +20,20 @@ EXAMPLE = REPO / "offers"
 GOLDENS = Path(__file__).resolve().parent / "goldens"
 
 
+TEST_KEY = "3f1c9a7e5b2d8f604e1a9c3b7d5f2e80a6c4e2f0b8d6a4c2e0f8b6d4a2c0e8f6"
+"""A fixed site key, so keyed builds are deterministic in tests."""
+
+EXAMPLE_SECRETS = {"BLUEWAVE_RINGBA_CODE": "bw-7f3e9c21", "HARBOR_POSTBACK_KEY": "hk-5d1e0c7a92"}
+"""Values of the environment variables the example catalogue references as secrets."""
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never see the CI's own CI flag, site key or secrets: each test sets what it needs."""
+    for name in ("CI", "POSTDOCS_SITE_KEY", *EXAMPLE_SECRETS):
+        monkeypatch.delenv(name, raising=False)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-goldens", action="store_true", help="rewrite golden files from the current output")
 

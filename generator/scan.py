@@ -1,0 +1,120 @@
+"""The secret scan: no secret value known to the build may appear in anything it wrote.
+
+After every build, and before anything is swapped in, every file of the staged
+site, docs and owner folders is searched for every secret the build knows (the
+site key, and the value of every environment variable the catalogue references
+as a secret).  A value is looked for as written and in every encoding the build
+itself applies to text: HTML, Markdown, URL (percent and form encoding), JSON
+and shell quoting; gzip files (``sitemap.xml.gz``) are searched decompressed.
+A single hit fails the build, and the message names the secret and the files,
+never the value.
+"""
+
+from __future__ import annotations
+
+import gzip
+import html
+import json
+import re
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote, quote_plus
+
+from .errors import BuildError
+from .markup import text as markdown_text
+
+MAX_DECOMPRESSED = 64 * 1024 * 1024
+"""Largest decompressed size of a ``.gz`` output searched (larger is itself an error)."""
+
+
+@dataclass(frozen=True, order=True)
+class Leak:
+    """A secret found in an output file."""
+
+    label: str
+    """What the secret is (``the site key``, ``environment variable NAME``), never its value."""
+    path: str
+    """The file, as it would be published (``site/...``)."""
+
+
+class SecretLeakError(BuildError):
+    """The output holds a secret value; nothing was published."""
+
+    def __init__(self, leaks: list[Leak]) -> None:
+        self.leaks = tuple(sorted(set(leaks)))
+        lines = [f"  {leak.path}: holds the value of {leak.label}" for leak in self.leaks]
+        super().__init__(
+            "secret scan: the build's output holds a secret value; nothing was published\n"
+            + "\n".join(lines)
+            + "\n    hint: find where the value was written (catalogue text, templates, mkdocs.yml) and remove it"
+        )
+
+
+def variants(value: str) -> set[bytes]:
+    """``value`` as written and in every encoding the build applies to text."""
+    forms = {
+        value,
+        value.lower() if value.isascii() else value,
+        value.upper() if value.isascii() else value,
+        html.escape(value, quote=True),
+        html.escape(value, quote=False),
+        html.escape(value, quote=True).replace("&#x27;", "&#39;"),
+        quote(value, safe=""),
+        quote(value),
+        quote_plus(value),
+        json.dumps(value)[1:-1],
+        json.dumps(value, ensure_ascii=False)[1:-1],
+        str(markdown_text(value)),
+        value.replace("'", "'\\''"),
+    }
+    return {form.encode("utf-8") for form in forms if form}
+
+
+def _pattern(secrets: Mapping[str, str]) -> tuple[re.Pattern[bytes], dict[bytes, str]]:
+    owner: dict[bytes, str] = {}
+    for label, value in sorted(secrets.items()):
+        for form in variants(value):
+            owner.setdefault(form, label)
+    # Longest first, so a form that contains another is reported under its own label.
+    alternatives = sorted(owner, key=lambda b: (-len(b), b))
+    return re.compile(b"|".join(re.escape(a) for a in alternatives)), owner
+
+
+def _contents(path: Path) -> list[bytes]:
+    data = path.read_bytes()
+    out = [data]
+    if path.suffix == ".gz":
+        try:
+            with gzip.open(path, "rb") as f:
+                inflated = f.read(MAX_DECOMPRESSED + 1)
+        except (OSError, EOFError, zlib.error):
+            raise BuildError(f"{path.name}: not a readable gzip file, so it cannot be scanned for secrets") from None
+        if len(inflated) > MAX_DECOMPRESSED:
+            raise BuildError(f"{path.name}: decompresses to more than {MAX_DECOMPRESSED:,} bytes")
+        out.append(inflated)
+    return out
+
+
+def scan_trees(trees: Mapping[str, Path], secrets: Mapping[str, str]) -> list[Leak]:
+    """Every (secret, file) hit in ``trees`` (display prefix -> folder)."""
+    if not secrets:
+        return []
+    pattern, owner = _pattern(secrets)
+    leaks: list[Leak] = []
+    for display, root in sorted(trees.items()):
+        for path in sorted(root.rglob("*")):
+            if path.is_symlink() or not path.is_file():
+                continue
+            shown = f"{display}/{path.relative_to(root).as_posix()}"
+            for content in _contents(path):
+                leaks.extend(Leak(owner[m.group(0)], shown) for m in pattern.finditer(content))
+    return sorted(set(leaks))
+
+
+def check_no_secrets(trees: Mapping[str, Path], secrets: Mapping[str, str]) -> None:
+    """Raise :class:`SecretLeakError` if any secret appears in ``trees``."""
+    leaks = scan_trees(trees, secrets)
+    if leaks:
+        raise SecretLeakError(leaks)

@@ -1,0 +1,251 @@
+"""Secrets in the catalogue: references, never values.
+
+A secret (a traffic source's Ringba webhook code, a key its postback URL needs)
+is written as a reference to an environment variable, ``env:NAME``.  The build
+reads the variable only to make sure its value never reaches the output (see
+:mod:`scan`); pages show a placeholder where a secret goes.
+
+Any other text in the catalogue that *looks like a credential* is refused,
+located, with a hint.  What counts as a credential (README, "Secrets"):
+
+* a private key block, or a token in a well-known vendor format (AWS, GitHub,
+  GitLab, Slack, Stripe, Google, a JSON Web Token);
+* an HTTP authorization value: ``Basic``/``Bearer`` followed by a token, or
+  ``Authorization: <anything>`` with a token;
+* a URL carrying a password (``https://user:password@host``);
+* ``password``, ``secret``, ``api_key``, ``access_token``, ``auth_token``,
+  ``client_secret``, ``private_key`` followed by ``:`` or ``=`` and a value;
+* a literal value of a postback query parameter whose name says it is a
+  credential (``key``, ``token``, ``password``, ``*_key``, ``*_token``...).
+
+Identifiers that partner pages must show are not credentials: the offer's
+``lead_token`` and the ``traffic_source_id`` values are never flagged.  A value
+made only of capital letters and ``_`` (``YOUR_API_TOKEN``) or of tokens
+(``[auth_token]``) is a placeholder, not a credential.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .errors import Problem
+from .yamlsource import Document, Loc
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .catalogue import Catalogue
+
+ENV_REF = re.compile(r"env:([A-Za-z_][A-Za-z0-9_]{0,127})")
+"""A reference to a secret: ``env:NAME``."""
+
+MIN_SECRET_CHARS = 8
+"""Shortest secret value accepted: anything shorter cannot be told apart from ordinary text in the output."""
+
+REF_HINT = (
+    "put the value in an environment variable (in CI: a secret) and write env:NAME; "
+    "the build reads it only to check that it never reaches the site"
+)
+
+
+def ref_name(text: str) -> str | None:
+    """The variable name of ``env:NAME``, or None when ``text`` is not a reference."""
+    match = ENV_REF.fullmatch(text)
+    return match.group(1) if match else None
+
+
+# --------------------------------------------------------------------------- credentials written as literals
+
+_TOKEN_CHARS = r"[A-Za-z0-9+/=._~-]"  # noqa: S105 - a character class, not a password
+_VENDOR_FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("a private key", re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----")),
+    ("an AWS access key", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
+    ("a GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})\b")),
+    ("a GitLab token", re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}")),
+    ("a Slack token", re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}")),
+    ("a Stripe key", re.compile(r"\b[rs]k_live_[A-Za-z0-9]{16,}")),
+    ("a Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}")),
+    ("a JSON Web Token", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+")),
+)
+_AUTH_VALUE = re.compile(rf"(?:\b(?:Basic|Bearer)|Authorization\s*:\s*[A-Za-z]+)\s+({_TOKEN_CHARS}{{16,}})")
+_URL_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]+:([^/\s@]+)@")
+_ASSIGNMENT = re.compile(
+    r"(?i)\b(password|passwd|secret|api[_-]?key|apikey|access[_-]?token|auth[_-]?token|client[_-]?secret"
+    r"|private[_-]?key)\b\s*[:=]\s*[\"']?([^\s\"'<>,;]+)"
+)
+_CREDENTIAL_PARAM = re.compile(
+    r"(?i)(?:key|apikey|token|secret|password|passwd|pwd|pass|signature|sig|auth"
+    r"|.+[_-](?:key|token|secret|password))"
+)
+_PLACEHOLDER = re.compile(r"[A-Z_]+|YOUR_[A-Z0-9_]+|[\[{<%].*|-+A-+.*")
+_TRACKDRIVE_TOKENS = re.compile(r"(?:\[[a-z0-9_]+\](?:\{[^}]*\})?)+")
+
+
+def _looks_random(value: str) -> bool:
+    """A credential mixes letters and digits; prose and placeholders do not."""
+    return not _PLACEHOLDER.fullmatch(value) and any(c.isdigit() for c in value) and any(c.isalpha() for c in value)
+
+
+def credential_in(text: str) -> str | None:
+    """What kind of credential ``text`` holds, or None."""
+    for what, pattern in _VENDOR_FORMATS:
+        if pattern.search(text):
+            return what
+    for match in _AUTH_VALUE.finditer(text):
+        if _looks_random(match.group(1)):
+            return "an HTTP Authorization value"
+    for match in _URL_PASSWORD.finditer(text):
+        if not _PLACEHOLDER.fullmatch(match.group(1)):
+            return "a URL with a password"
+    for match in _ASSIGNMENT.finditer(text):
+        value = match.group(2)
+        if len(value) >= MIN_SECRET_CHARS and _looks_random(value):
+            return f"a {match.group(1).lower()} value"
+    return None
+
+
+# Where identifiers live that partner pages must show: never credentials.
+_IDENTIFIERS: dict[str, tuple[tuple[str | None, ...], ...]] = {
+    "offers": (("lead_token",), ("traffic_sources", None, "traffic_source_id")),
+    "traffic-sources": (("traffic_source_id",),),
+}
+# Where secrets belong: checked by the models (a reference is required, or allowed).
+_SECRET_FIELDS: dict[str, tuple[tuple[str | None, ...], ...]] = {
+    "traffic-sources": (("conversion", "code"),),
+}
+
+
+def _matches(loc: Loc, patterns: tuple[tuple[str | None, ...], ...]) -> bool:
+    return any(
+        len(loc) == len(p) and all(want is None or want == got for want, got in zip(p, loc, strict=True))
+        for p in patterns
+    )
+
+
+def _strings(node: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
+    if isinstance(node, str):
+        yield loc, node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _strings(value, (*loc, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _strings(value, (*loc, i))
+
+
+def credential_problems(doc: Document, kind: str) -> list[Problem]:
+    """Every string of ``doc`` (a file of ``kind``: offers, buyers, traffic-sources...) that looks like a secret."""
+    problems: list[Problem] = []
+    hint = (
+        "secrets are never written in the catalogue: reference an environment variable as env:NAME where a "
+        "secret belongs (conversion.code, conversion.params), and remove it from any text that is published"
+    )
+    for loc, text in _strings(doc.data, ()):
+        if _matches(loc, _IDENTIFIERS.get(kind, ())) or _matches(loc, _SECRET_FIELDS.get(kind, ())):
+            continue
+        if ref_name(text) is not None:
+            continue
+        if kind == "traffic-sources" and len(loc) == 3 and loc[:2] == ("conversion", "params"):
+            name = str(loc[2])
+            if _CREDENTIAL_PARAM.fullmatch(name) and not _TRACKDRIVE_TOKENS.fullmatch(text):
+                problems.append(
+                    doc.problem(
+                        loc,
+                        f"query parameter {name!r} looks like a credential and holds a literal value",
+                        f"write it as env:NAME (an environment variable holding the value); {REF_HINT}",
+                    )
+                )
+                continue
+        what = credential_in(text)
+        if what is not None:
+            problems.append(doc.problem(loc, f"looks like a credential ({what})", hint))
+    return problems
+
+
+# --------------------------------------------------------------------------- references resolved from the environment
+
+
+@dataclass(frozen=True)
+class SecretRef:
+    """Where the catalogue references a secret."""
+
+    name: str
+    doc: Document
+    loc: Loc
+
+
+def references(catalogue: Catalogue) -> list[SecretRef]:
+    """Every ``env:NAME`` the catalogue uses where a secret belongs, in file order."""
+    refs: list[SecretRef] = []
+    for entry in catalogue.sources.values():
+        conv = entry.model.conversion
+        if conv.type == "ringba":
+            name = ref_name(conv.code)
+            if name:
+                refs.append(SecretRef(name, entry.doc, ("conversion", "code")))
+        elif conv.type == "url":
+            for key, value in conv.params.items():
+                name = ref_name(value)
+                if name:
+                    refs.append(SecretRef(name, entry.doc, ("conversion", "params", key)))
+    return refs
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """The secret values the build knows, and what stopped it from knowing the others."""
+
+    values: Mapping[str, str]
+    """Label (``environment variable NAME``) -> value."""
+    problems: tuple[Problem, ...]
+    """Always errors: empty or too short values, secret values copied into the catalogue."""
+    unset: tuple[Problem, ...]
+    """Referenced variables that are not set: warnings for a preview, errors for a published build."""
+
+
+def resolve(catalogue: Catalogue, environ: Mapping[str, str], known: Mapping[str, str]) -> Resolved:
+    """Read every referenced variable; ``known`` holds secrets from elsewhere (the site key) by label."""
+    values: dict[str, str] = {}
+    problems: list[Problem] = []
+    unset: list[Problem] = []
+    for ref in references(catalogue):
+        label = f"environment variable {ref.name}"
+        if ref.name not in environ:
+            unset.append(ref.doc.problem(ref.loc, f"environment variable {ref.name} is not set"))
+            continue
+        value = environ[ref.name]
+        if len(value.strip()) < MIN_SECRET_CHARS:
+            what = "is empty" if not value.strip() else f"holds fewer than {MIN_SECRET_CHARS} characters"
+            problems.append(
+                ref.doc.problem(
+                    ref.loc,
+                    f"environment variable {ref.name} {what}",
+                    "a secret this short cannot be told apart from ordinary text; check the variable's value",
+                )
+            )
+            continue
+        values[label] = value
+    every = {**values, **known}
+    for doc in _documents(catalogue):
+        for loc, text in _strings(doc.data, ()):
+            for label, value in every.items():
+                if value in text:
+                    where = label.removeprefix("environment variable ")
+                    problems.append(
+                        doc.problem(
+                            loc,
+                            f"holds the value of {label}",
+                            f"write env:{where} where a secret belongs, and never the value itself"
+                            if label.startswith("environment variable")
+                            else "remove it: the site key must never be written in the catalogue",
+                        )
+                    )
+    return Resolved(values, tuple(problems), tuple(unset))
+
+
+def _documents(catalogue: Catalogue) -> Iterator[Document]:
+    yield catalogue.account.doc
+    for group in (catalogue.offers, catalogue.buyers, catalogue.sources):
+        for entry in group.values():
+            yield entry.doc
