@@ -10,6 +10,7 @@ text is never passed through a template engine again.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -77,8 +78,13 @@ def environment(templates: Path) -> jinja2.Environment:
 
 
 def front_matter(data: Mapping[str, Any]) -> str:
-    """YAML front matter block, safely serialised."""
-    return "---\n" + yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True, width=10_000) + "---\n"
+    """YAML front matter block, safely serialised.
+
+    The theme writes ``title`` and ``description`` into the page's HTML as they are (``<title>``, the
+    header, ``<meta name="description" content="...">``), so every text value is HTML-escaped here.
+    """
+    escaped = {k: html.escape(v, quote=True) if isinstance(v, str) else v for k, v in data.items()}
+    return "---\n" + yaml.safe_dump(escaped, sort_keys=False, allow_unicode=True, width=10_000) + "---\n"
 
 
 def render_page(env: jinja2.Environment, plan: Plan, page: Page, history: tuple[Change, ...] | None = None) -> str:
