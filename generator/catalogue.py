@@ -297,17 +297,34 @@ def _child(node: Any, part: str | int) -> Any:
 
 
 def _data_loc(data: Any, loc: Loc, *, keep_last: bool) -> Loc:
-    """Map pydantic's location onto the document, dropping union tags that are not in the data."""
-    out: list[str | int] = []
-    node: Any = data
-    for i, part in enumerate(loc):
-        child = _child(node, part)
-        if child is not _MISSING:
-            out.append(part)
-            node = child
-        elif i == len(loc) - 1 and keep_last:
-            out.append(part)
-    return tuple(out)
+    """Map pydantic's location onto the document, dropping union tags that are not in the data.
+
+    A tagged union puts its tag in the location (``conversion.url.params`` for ``type: url``); when the
+    tag is also a key of the data (``url:``), the path that reaches the most of the location, its last
+    part above all, is the one that was written.
+    """
+    _, path, last = _resolve(data, loc)
+    if keep_last and loc and not last:
+        path = (*path, loc[-1])
+    return path
+
+
+def _resolve(node: Any, loc: Loc) -> tuple[int, Loc, bool]:
+    """(score, path in the data, whether the last part was found) of the best reading of ``loc``."""
+    if not loc:
+        return 0, (), False
+    part, rest = loc[0], loc[1:]
+    child = _child(node, part)
+    # Only a text part can be a union tag; reading it as one is tried while the location is short.
+    may_be_tag = isinstance(part, str) and len(loc) <= 12
+    best = _resolve(node, rest) if child is _MISSING or may_be_tag else (-1, (), False)
+    if child is not _MISSING:
+        score, path, last = _resolve(child, rest)
+        last = last or not rest
+        score += 1 + (1 if not rest else 0)
+        if score >= best[0]:
+            best = (score, (part, *path), last)
+    return best
 
 
 def _field_names(model: type[BaseModel], loc: Loc, data: Any) -> list[str]:
