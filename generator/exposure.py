@@ -109,6 +109,10 @@ def _links_of(site: Site, rel: str) -> list[str]:
         return parse_html(data)[0]
     if rel.endswith(".xml"):
         return [m.decode("utf-8", errors="replace") for m in _LOC.findall(data)]
+    if rel.endswith("robots.txt"):
+        lines = data.decode("utf-8", errors="replace").splitlines()
+        fields = [line.partition(":") for line in lines]
+        return [value.strip() for name, _, value in fields if name.strip().lower() in ("allow", "disallow", "sitemap")]
     if rel.endswith(".json"):
         try:
             docs = json.loads(data).get("docs", [])
@@ -146,10 +150,14 @@ def exposure_problems(
     for rel, referrer in sorted(seen.items()):
         if rel in pages:
             problems.append(f"partner page {pages[rel]}/ can be reached without its link (from {referrer})")
-        elif rel.endswith((".html", ".xml", ".json", ".txt", ".gz")):
+        else:
             data = _read(site_dir / rel)
             named = sorted(slug for slug in partner_slugs if slug not in found and slug.encode() in data)
             problems.extend(f"{rel} names partner page {slug}/" for slug in named)
+    folders = {"/".join(slug.split("/")[:i]) for slug in partner_slugs for i in range(1, slug.count("/") + 1)}
+    for folder in sorted(folders):
+        if not (site_dir / folder / "index.html").is_file():
+            problems.append(f"folder {folder}/ has no index.html: a host that lists folders would list partner pages")
     for rel, slug in sorted(pages.items()):
         path = site_dir / rel
         if not path.is_file():

@@ -126,12 +126,31 @@ def render_owner(env: jinja2.Environment, plan: Plan, site_url: str) -> str:
     return _render(env, "owner.md.j2", {"account": plan.account, "rows": rows, "plan": plan})
 
 
+def render_folder(env: jinja2.Environment, plan: Plan) -> str:
+    """The index of a folder that holds partner pages: a host that lists folders then lists nothing."""
+    meta = {
+        "title": "Nothing to browse here",
+        "robots": "noindex, nofollow",
+        "search": {"exclude": True},
+        "hide": ["navigation", "toc"],
+    }
+    return front_matter(meta) + _render(env, "folder.md.j2", {"account": plan.account})
+
+
+def page_folders(plan: Plan) -> list[str]:
+    """Every folder above a partner page (``p``, and ``p/<offer>`` for readable links)."""
+    folders = {"/".join(page.slug.split("/")[:i]) for page in plan.pages for i in range(1, page.slug.count("/") + 1)}
+    return sorted(folders)
+
+
 def render_docs(env: jinja2.Environment, plan: Plan, history: History | None = None) -> dict[str, str]:
     """Every Markdown file of the site, by path relative to the docs folder."""
     files = {"index.md": render_home(env, plan)}
     for page in plan.pages:
         changes = None if history is None else history.get((page.offer.id, page.kind, page.partner_id))
         files[f"{page.slug}.md"] = render_page(env, plan, page, changes)
+    for folder in page_folders(plan):
+        files[f"{folder}/index.md"] = render_folder(env, plan)
     return files
 
 
