@@ -75,10 +75,12 @@ def load_catalogue(root: Path) -> Catalogue:
     problems: list[Problem] = []
     files = _discover(root, problems)
     docs: dict[str, list[Document]] = {"account": [], "offers": [], **{k: [] for k in FOLDERS}}
+    unreadable: dict[str, set[str]] = {k: set() for k in FOLDERS}
     for kind, path in files:
         doc = read_document(path, display_path(path))
         if isinstance(doc, Problem):
             problems.append(doc)
+            unreadable.get(kind, set()).add(path.stem)
         else:
             docs[kind].append(doc)
             problems.extend(credential_problems(doc, kind))
@@ -109,8 +111,14 @@ def load_catalogue(root: Path) -> Catalogue:
     for source in source_map.values():
         _check_platform_ref(source, platform_map, problems)
     # References to a file that exists but has problems of its own are not reported again.
-    known_buyers = set(buyer_map) | _ids(docs["buyers"])
-    known_sources = set(source_map) | _ids(docs["traffic-sources"])
+    # A file that could not be read at all is known by its name (one entity per file, named after its id).
+    known_buyers = set(buyer_map) | _ids(docs["buyers"]) | _broken(docs["buyers"], buyer_map) | unreadable["buyers"]
+    known_sources = (
+        set(source_map)
+        | _ids(docs["traffic-sources"])
+        | _broken(docs["traffic-sources"], source_map)
+        | unreadable["traffic-sources"]
+    )
     for entry in offer_map.values():
         _check_offer_refs(entry, known_buyers, known_sources, problems)
     if problems or not account:
@@ -434,6 +442,12 @@ def _check_platform_ref(
                 else f"use one of {', '.join(sorted(platforms))}, or describe it in platforms/{ref}.yml",
             )
         )
+
+
+def _broken(docs: Iterable[Document], valid: Mapping[str, Entry[Any]]) -> set[str]:
+    """Names of files that were read but did not validate."""
+    good = {entry.doc.path for entry in valid.values()}
+    return {Path(d.path).stem for d in docs if d.path not in good}
 
 
 def _ids(docs: Iterable[Document]) -> set[str]:

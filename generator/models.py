@@ -46,6 +46,8 @@ def _text(value: Any) -> str:
 def _kind(value: Any) -> str:
     if value is None:
         return "empty"
+    if isinstance(value, str):
+        return "text"
     if isinstance(value, bool):
         return "true/false"
     if isinstance(value, (int, Decimal)):

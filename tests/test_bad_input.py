@@ -11,7 +11,10 @@ from click.testing import Result
 from conftest import MINIMAL
 from helpers import files_with
 
+from generator.yamlsource import MAX_FILE_BYTES
+
 SOLAR = MINIMAL["offers/solar.yml"]
+SUNBUYER = "id: sunbuyer\nname: Sun\nplatform: ringba\nrevenue: 10\n"
 
 CASES: dict[str, tuple[dict[str, str], str]] = {
     "unknown key, did you mean": (
@@ -98,6 +101,161 @@ CASES: dict[str, tuple[dict[str, str], str]] = {
         {"solar_yml": SOLAR.replace("        lead_token: abcdefgh1234\n", "")},
         "offers/solar.yml:1:1: lead_token: is required when intake is lead_post",
     ),
+    # ----------------------------------------------------------------- malformed YAML
+    "malformed YAML": (
+        {"buyers__sunbuyer_yml": "id: sunbuyer\nname: [Sun\nplatform: ringba\n"},
+        "offers/buyers/sunbuyer.yml:3:9: (file): invalid YAML: while parsing a flow sequence: expected ',' or ']', "
+        "but got ':'\n    hint: check indentation and quoting",
+    ),
+    "a tab for indentation": (
+        {"buyers__sunbuyer_yml": "id: sunbuyer\n\tname: Sun\n"},
+        "offers/buyers/sunbuyer.yml:2:1: (file): invalid YAML: while scanning for the next token: found character "
+        "'\\t' that cannot start any token\n    hint: check indentation and quoting",
+    ),
+    "duplicate key": (
+        {"buyers__sunbuyer_yml": SUNBUYER + "name: Other\n"},
+        "offers/buyers/sunbuyer.yml:5:1: name: duplicate key 'name' (first written at line 2)\n"
+        "    hint: remove one of the two; YAML would silently keep only the last",
+    ),
+    "a YAML tag": (
+        {"buyers__sunbuyer_yml": "id: !!python/object:os.system sunbuyer\n"},
+        "offers/buyers/sunbuyer.yml:1:5: id: unsupported tag '!!python/object:os.system'\n"
+        "    hint: remove the tag; plain YAML values are enough",
+    ),
+    "a merge key": (
+        {"buyers__sunbuyer_yml": "base: &b {name: Sun}\n<<: *b\n"},
+        "offers/buyers/sunbuyer.yml:2:1: (file): merge keys (<<) are not supported\n    hint: write the keys out",
+    ),
+    "nesting too deep": (
+        {"buyers__sunbuyer_yml": "id: " + "[" * 40 + "]" * 40 + "\n"},
+        "offers/buyers/sunbuyer.yml:1:37: id" + "[0]" * 32 + ": is nested more than 32 levels deep\n"
+        "    hint: flatten the structure",
+    ),
+    # ----------------------------------------------------------------- wrong types and unknown keys
+    "text where true or false is expected": (
+        {"solar_yml": SOLAR.replace("required: true", 'required: "yes"')},
+        "offers/solar.yml:10:15: fields[0].required: must be true or false, not text\n    hint: write true or false",
+    ),
+    "a nested unknown key": (
+        {"solar_yml": SOLAR.replace("required: true", "requird: true")},
+        "offers/solar.yml:10:5: fields[0].requird: unknown key 'requird'\n    hint: did you mean 'required'?",
+    ),
+    # ----------------------------------------------------------------- references and ids
+    "unknown traffic source": (
+        {"solar_yml": SOLAR.replace("traffic_source: sunsource", "traffic_source: sunsorce")},
+        "offers/solar.yml:15:21: traffic_sources[0].traffic_source: unknown traffic source 'sunsorce'\n"
+        "    hint: did you mean 'sunsource'?",
+    ),
+    "unknown platform without a close match": (
+        {"traffic_sources__sunsource_yml": "id: sunsource\nname: S\nplatform: leadsmyth\ntraffic_source_id: 5\n"},
+        "offers/traffic-sources/sunsource.yml:3:11: platform: unknown platform 'leadsmyth'\n"
+        "    hint: use one of generic, retreaver, ringba, trackdrive, vicidial, or describe it in "
+        "platforms/leadsmyth.yml",
+    ),
+    "duplicate offer id": (
+        {"other_yml": SOLAR},
+        "offers/solar.yml:1:5: id: offer id 'solar' is already used by offers/other.yml\n"
+        "    hint: give every file its own id",
+    ),
+    "a partner listed twice": (
+        {"solar_yml": SOLAR.replace("- buyer: sunbuyer\n", "- buyer: sunbuyer\n          - buyer: sunbuyer\n")},
+        "offers/solar.yml:14:12: buyers[1].buyer: 'sunbuyer' is listed twice\n    hint: keep one entry per partner",
+    ),
+    "id with a backslash": (
+        {"buyers__sunbuyer_yml": SUNBUYER.replace("id: sunbuyer", "id: '..\\sunbuyer'")},
+        "offers/buyers/sunbuyer.yml:1:5: id: '..\\\\sunbuyer' is not a valid id",
+    ),
+    "id that is ..": (
+        {"buyers__sunbuyer_yml": SUNBUYER.replace("id: sunbuyer", "id: '..'")},
+        "offers/buyers/sunbuyer.yml:1:5: id: '..' is not a valid id",
+    ),
+    "offer id with a path": (
+        {"solar_yml": SOLAR.replace("id: solar", "id: solar/../../etc")},
+        "offers/solar.yml:1:5: id: 'solar/../../etc' is not a valid id",
+    ),
+    "full-width look-alike id": (
+        {"buyers__sunbuyer_yml": SUNBUYER.replace("id: sunbuyer", "id: ｓｕｎbuyer")},
+        "offers/buyers/sunbuyer.yml:1:5: id: 'ｓｕｎbuyer' is not a valid id",
+    ),
+    "id with a zero-width space": (
+        {"buyers__sunbuyer_yml": SUNBUYER.replace("id: sunbuyer", 'id: "sun\\u200bbuyer"')},
+        "offers/buyers/sunbuyer.yml:1:5: id: 'sun\\u200bbuyer' is not a valid id",
+    ),
+    "uppercase id": (
+        {"buyers__sunbuyer_yml": SUNBUYER.replace("id: sunbuyer", "id: SunBuyer")},
+        "offers/buyers/sunbuyer.yml:1:5: id: 'SunBuyer' is not a valid id",
+    ),
+    # ----------------------------------------------------------------- money
+    "money with three decimals": (
+        {"buyers__sunbuyer_yml": SUNBUYER.replace("revenue: 10", "revenue: 10.999")},
+        "offers/buyers/sunbuyer.yml:4:10: revenue: '10.999' is not an amount of money",
+    ),
+    "negative money": (
+        {"buyers__sunbuyer_yml": SUNBUYER.replace("revenue: 10", "revenue: -5")},
+        "offers/buyers/sunbuyer.yml:4:10: revenue: '-5' is not an amount of money",
+    ),
+    "money in exponent notation": (
+        {"buyers__sunbuyer_yml": SUNBUYER.replace("revenue: 10", "revenue: 1e3")},
+        "offers/buyers/sunbuyer.yml:4:10: revenue: '1E+3' is not an amount of money",
+    ),
+    "money that is true": (
+        {"solar_yml": SOLAR.replace("payout: 20.00", "payout: true")},
+        "offers/solar.yml:16:13: traffic_sources[0].payout: must be an amount of money, not true/false\n"
+        "    hint: write it like 35.00",
+    ),
+    "a revenue example that is not money": (
+        {"buyers__sunbuyer_yml": SUNBUYER.replace("revenue: 10", "revenue:\n  token: payout\n  example: lots")},
+        "offers/buyers/sunbuyer.yml:6:12: revenue.example: 'lots' is not an amount of money",
+    ),
+    # ----------------------------------------------------------------- tokens the platform cannot carry
+    "a ViciDial token with a dash": (
+        {
+            "buyers__sunbuyer_yml": "id: sunbuyer\nname: Sun\nplatform: vicidial\nrevenue: 10\npost_call_tokens:\n"
+            "  - name: policy\n    token: policy-id\n    example: x\n"
+        },
+        "offers/buyers/sunbuyer.yml:7:12: post_call_tokens[0].token: '--A--policy-id--B--' is not a token ViciDial "
+        "can carry\n    hint: ViciDial token names must match [a-z0-9_]+",
+    ),
+    "a Ringba field with punctuation": (
+        {"buyers__sunbuyer_yml": SUNBUYER + "stores:\n  trackdrive_call_uuid: call uuid!\n"},
+        "offers/buyers/sunbuyer.yml:6:25: stores.trackdrive_call_uuid: '[tag:user:call uuid!]' is not a token "
+        "Ringba can carry",
+    ),
+    "a TrackDrive field token in capitals": (
+        {
+            "traffic_sources__sunsource_yml": "id: sunsource\nname: S\nplatform: trackdrive\ntraffic_source_id: 5\n"
+            "field_tokens:\n  zip: Zip-Code\n"
+        },
+        "offers/traffic-sources/sunsource.yml:6:8: field_tokens.zip: '[Zip-Code]' is not a token TrackDrive can "
+        "carry\n    hint: TrackDrive token names must match [a-z0-9_]+",
+    ),
+    # ----------------------------------------------------------------- files
+    "empty file": (
+        {"buyers__sunbuyer_yml": ""},
+        "offers/buyers/sunbuyer.yml:1:1: (file): file is empty\n"
+        "    hint: describe one entity in it, or delete the file",
+    ),
+    "a file of comments only": (
+        {"buyers__sunbuyer_yml": "# nothing yet\n"},
+        "offers/buyers/sunbuyer.yml:1:1: (file): file is empty",
+    ),
+    "a file over the size limit": (
+        {"buyers__sunbuyer_yml": SUNBUYER + "# " + "x" * MAX_FILE_BYTES + "\n"},
+        f"offers/buyers/sunbuyer.yml:1:1: (file): file is {len(SUNBUYER) + MAX_FILE_BYTES + 3:,} bytes, "
+        f"over the {MAX_FILE_BYTES:,}-byte limit\n"
+        "    hint: one entity per file keeps files small; split it or remove generated content",
+    ),
+}
+
+BYTE_CASES: dict[str, tuple[bytes, str]] = {
+    "a Latin-1 file": (
+        b"id: sunbuyer\nname: Caf\xe9\n",
+        "offers/buyers/sunbuyer.yml:2:10: (file): is not valid UTF-8 (byte 0xe9)\n    hint: save the file as UTF-8",
+    ),
+    "a UTF-16 file": (
+        "id: sunbuyer\n".encode("utf-16"),
+        "offers/buyers/sunbuyer.yml:1:1: (file): is not valid UTF-8 (byte 0xff)",
+    ),
 }
 
 
@@ -108,11 +266,95 @@ def test_bad_input_message(
     changes, expected = CASES[case]
     root = project(files_with(**changes))
     monkeypatch.chdir(root)
-    result = cli(root, "check")
+    expect_only(cli(root, "check"), expected)
+
+
+def expect_only(result: Result, expected: str) -> None:
+    """Exit 1, the expected problem and no other, no traceback, nothing published."""
     assert result.exit_code == 1, result.output
     assert expected in result.stderr, result.stderr
+    assert result.stderr.rstrip().endswith("1 problem found; nothing was published."), result.stderr
     assert "Traceback" not in result.output
-    assert result.stderr.rstrip().endswith("nothing was published.")
+
+
+@pytest.mark.parametrize("case", sorted(BYTE_CASES))
+def test_bad_bytes(
+    case: str, project: Callable[..., Path], cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    content, expected = BYTE_CASES[case]
+    root = project()
+    (root / "offers" / "buyers" / "sunbuyer.yml").write_bytes(content)
+    monkeypatch.chdir(root)
+    expect_only(cli(root, "check"), expected)
+
+
+@pytest.mark.parametrize(
+    "content", ["id: sunbuyer\nname: [\n", "id: ..\nname: Sun\nplatform: ringba\nrevenue: 10\n"], ids=["yaml", "id"]
+)
+def test_a_broken_file_is_not_also_reported_as_an_unknown_reference(
+    content: str, project: Callable[..., Path], cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An offer naming a buyer whose file is broken gets no second, misleading problem."""
+    root = project(files_with(buyers__sunbuyer_yml=content))
+    monkeypatch.chdir(root)
+    result = cli(root, "check")
+    assert "unknown buyer" not in result.stderr
+    assert result.stderr.rstrip().endswith("1 problem found; nothing was published.")
+
+
+BOMB = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 9)}]\n" for i in range(8)
+)
+"""The billion laughs: nine levels of nine aliases, 387,420,489 strings once expanded."""
+
+
+def test_an_alias_bomb_is_refused_in_bounded_time_and_memory(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import tracemalloc
+
+    from conftest import copy_project
+
+    from generator.yamlsource import parse_document
+
+    tracemalloc.start()
+    try:
+        result = parse_document(BOMB.encode(), "bomb.yml")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert str(result).startswith("bomb.yml:")
+    assert "expands to more than 50,000 values" in str(result)
+    assert peak < 64 * 1024 * 1024, f"reading the bomb took {peak:,} bytes"  # unbounded would take gigabytes
+
+    root = copy_project(tmp_path, files_with(buyers__sunbuyer_yml=BOMB))
+    done = subprocess.run(
+        [sys.executable, "-m", "generator", "--project", str(root), "check"],
+        capture_output=True,
+        text=True,
+        timeout=120,  # unbounded expansion would run for hours
+        check=False,
+        cwd=root,
+    )
+    assert done.returncode == 1
+    assert "offers/buyers/sunbuyer.yml:" in done.stderr and "expands to more than 50,000 values" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_folder_linked_from_outside_the_catalogue_is_refused(
+    project: Callable[..., Path], cli: Callable[..., Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = project()
+    outside = tmp_path.parent / f"{tmp_path.name}-platforms"
+    outside.mkdir()
+    (outside / "leadsmith.yml").write_text("id: leadsmith\nname: L\ntoken:\n  pattern: '%%{name}%%'\n")
+    os.symlink(outside, root / "offers" / "platforms")
+    monkeypatch.chdir(root)
+    expect_only(
+        cli(root, "check"),
+        "offers/platforms:1:1: (file): is a link to a file outside the catalogue\n"
+        "    hint: copy the file into the catalogue instead of linking to it",
+    )
 
 
 def test_every_problem_is_reported_in_one_run(
