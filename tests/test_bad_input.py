@@ -252,6 +252,11 @@ BYTE_CASES: dict[str, tuple[bytes, str]] = {
         b"id: sunbuyer\nname: Caf\xe9\n",
         "offers/buyers/sunbuyer.yml:2:10: (file): is not valid UTF-8 (byte 0xe9)\n    hint: save the file as UTF-8",
     ),
+    "a NUL byte": (
+        b"id: sunbuyer\nname: Sun\x00\n",
+        "offers/buyers/sunbuyer.yml:2:10: (file): holds the non-printable character U+0000, which YAML does not "
+        "allow\n    hint: remove it (it is usually left by copying text from another program)",
+    ),
     "a UTF-16 file": (
         "id: sunbuyer\n".encode("utf-16"),
         "offers/buyers/sunbuyer.yml:1:1: (file): is not valid UTF-8 (byte 0xff)",
