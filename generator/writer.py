@@ -59,17 +59,6 @@ def swap_in(staged: Path, dest: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def replace_tree(files: Mapping[str, str | bytes], dest: Path) -> None:
-    """Write ``files`` as the whole content of ``dest``, atomically."""
-    staged = staging_dir(dest)
-    try:
-        write_files(files, staged)
-        swap_in(staged, dest)
-    finally:
-        if staged.exists():
-            shutil.rmtree(staged, ignore_errors=True)
-
-
 def sync_tree(files: Mapping[str, str | bytes], dest: Path) -> int:
     """Make ``dest`` hold exactly ``files``, touching only files whose content changed.
 

@@ -122,7 +122,6 @@ class Structure(HTMLParser):
         self.scripts: list[str] = []
         self.blocks: list[str] = []
         self.texts: dict[str, list[str]] = {"h1": [], "title": [], "td": [], "p": []}
-        self._open: list[str] = []
         self._block: list[str] | None = None
         self._depth_in_block = 0
         self._capture: list[tuple[str, list[str]]] = []
@@ -138,8 +137,6 @@ class Structure(HTMLParser):
             self._block, self._depth_in_block = [], 0
         if tag in self.texts or tag == "script":
             self._capture.append((tag, []))
-        if tag not in ("meta", "link", "img", "br", "input", "hr"):
-            self._open.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
         if self._block is not None:
