@@ -409,6 +409,14 @@ def _platforms(entries: list[Entry[PlatformFile]], problems: list[Problem]) -> d
             )
             continue
         spec = entry.model
+        if spec.json_body and not spec.headers:
+            problems.append(
+                entry.doc.problem(
+                    ("json_body",),
+                    "a platform that cannot send headers cannot send a JSON body (it needs a Content-Type header)",
+                    "set headers: true, or json_body: false",
+                )
+            )
         prefix, suffix = spec.token.parts()
         out[key] = Platform(
             id=key,
@@ -418,7 +426,7 @@ def _platforms(entries: list[Entry[PlatformFile]], problems: list[Problem]) -> d
             name_pattern=spec.name_pattern,
             host_tokens=spec.host_tokens,
             headers=spec.headers,
-            json_body=spec.json_body,
+            json_body=spec.headers and spec.json_body is not False,
             methods=tuple(m for m in ("GET", "POST") if m in spec.methods),
             known=types.MappingProxyType(dict(spec.known)),
             builtin=False,

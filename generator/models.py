@@ -302,8 +302,9 @@ class PlatformFile(Model):
     """Can a token be substituted inside a URL's host name?"""
     headers: bool = True
     """Can the platform send custom HTTP headers?"""
-    json_body: bool = True
-    """Can the platform send a JSON body?"""
+    json_body: bool | None = None
+    """Can the platform send a JSON body? It is sent with a ``Content-Type`` header, so it needs ``headers``.
+    Default: the same as ``headers``."""
     methods: list[Method] = Field(default_factory=lambda: list(METHODS), min_length=1)
     """HTTP methods its outgoing requests can use."""
     known: dict[str, str] = Field(default_factory=dict)

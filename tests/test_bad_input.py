@@ -229,6 +229,15 @@ CASES: dict[str, tuple[dict[str, str], str]] = {
         "offers/traffic-sources/sunsource.yml:6:8: field_tokens.zip: '[Zip-Code]' is not a token TrackDrive can "
         "carry\n    hint: TrackDrive token names must match [a-z0-9_]+",
     ),
+    "a custom platform with a JSON body but no headers": (
+        {
+            "platforms__leadsmith_yml": "id: leadsmith\nname: L\ntoken:\n  pattern: '%%{name}%%'\nheaders: false\n"
+            "json_body: true\n",
+            "traffic_sources__sunsource_yml": "id: sunsource\nname: S\nplatform: leadsmith\ntraffic_source_id: 5\n",
+        },
+        "offers/platforms/leadsmith.yml:6:12: json_body: a platform that cannot send headers cannot send a JSON body "
+        "(it needs a Content-Type header)\n    hint: set headers: true, or json_body: false",
+    ),
     # ----------------------------------------------------------------- files
     "empty file": (
         {"buyers__sunbuyer_yml": ""},

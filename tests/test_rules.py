@@ -524,3 +524,12 @@ def test_a_contact_field_the_sources_platform_cannot_carry(tmp_path: Path) -> No
         traffic_sources__sunsource_yml=source("crmx", "field_tokens:\n  zip5: postal\n"),
     )
     assert (only_request(plan, "solar", "sunsource").body_object("template") or {})["zip5"] == "%%postal%%"
+
+
+def test_a_custom_platform_without_headers_sends_no_json_body_by_default(tmp_path: Path) -> None:
+    platform = "id: leadsmith\nname: L\ntoken:\n  pattern: '%%{name}%%'\nheaders: false\n"
+    src = "id: sunsource\nname: S\nplatform: leadsmith\ntraffic_source_id: 5\n"
+    plan = plan_from(tmp_path, platforms__leadsmith_yml=platform, traffic_sources__sunsource_yml=src)
+    req = only_request(plan, "solar", "sunsource")
+    assert req.form == "post_url" and req.headers == () and req.body is None
+    assert req.notes == ("L cannot send a JSON body, so the post is sent as POST URL (values in the query string).",)
