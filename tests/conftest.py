@@ -27,11 +27,16 @@ EXAMPLE_SECRETS = {"BLUEWAVE_RINGBA_CODE": "bw-7f3e9c21", "HARBOR_POSTBACK_KEY":
 """Values of the environment variables the example catalogue references as secrets."""
 
 
-@pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests never see the CI's own CI flag, site key or secrets: each test sets what it needs."""
-    for name in ("CI", "POSTDOCS_SITE_KEY", *EXAMPLE_SECRETS):
-        monkeypatch.delenv(name, raising=False)
+@pytest.fixture(autouse=True, scope="session")
+def _clean_environment() -> Iterator[None]:
+    """Tests never see the CI's own CI flag, site key or secrets: each test sets what it needs.
+
+    Session-scoped, so it applies before the module-scoped builds too.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("CI", "POSTDOCS_SITE_KEY", "SOURCE_DATE_EPOCH", *EXAMPLE_SECRETS):
+            patch.delenv(name, raising=False)
+        yield
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
