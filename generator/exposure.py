@@ -138,6 +138,11 @@ def reachable(site: Site, entry_points: Iterable[str]) -> dict[str, str]:
     return seen
 
 
+def _owner(rel: str, slugs: Collection[str]) -> str | None:
+    """The partner page whose folder holds ``rel`` (the page itself or a file beside it, like an export)."""
+    return next((slug for slug in slugs if rel.startswith(f"{slug}/")), None)
+
+
 def exposure_problems(
     site_dir: Path, site_url: str, partner_slugs: Collection[str], entry_points: Iterable[str]
 ) -> list[str]:
@@ -146,10 +151,12 @@ def exposure_problems(
     pages = {f"{slug}/index.html": slug for slug in partner_slugs}
     problems: list[str] = []
     seen = reachable(site, entry_points)
-    found = {pages[rel] for rel in seen if rel in pages}
+    found = {owner for rel in seen if (owner := _owner(rel, partner_slugs))}
     for rel, referrer in sorted(seen.items()):
-        if rel in pages:
-            problems.append(f"partner page {pages[rel]}/ can be reached without its link (from {referrer})")
+        owner = _owner(rel, partner_slugs)
+        if owner is not None:
+            what = "partner page" if rel in pages else f"{rel}, a file of partner page"
+            problems.append(f"{what} {owner}/ can be reached without its link (from {referrer})")
         else:
             data = _read(site_dir / rel)
             named = sorted(slug for slug in partner_slugs if slug not in found and slug.encode() in data)
@@ -166,8 +173,6 @@ def exposure_problems(
         links, robots = parse_html(path.read_bytes())
         if not any("noindex" in r.lower() and "nofollow" in r.lower() for r in robots):
             problems.append(f'partner page {slug}/ has no <meta name="robots" content="noindex, nofollow">')
-        for link in links:
-            target = site.resolve(link, _url_of(rel))
-            if target in pages and target != rel:
-                problems.append(f"partner page {slug}/ links to another partner's page {pages[target]}/")
+        others = sorted({o for link in links if (o := _owner(site.resolve(link, _url_of(rel)) or "", partner_slugs))})
+        problems.extend(f"partner page {slug}/ links to another partner's page {o}/" for o in others if o != slug)
     return problems

@@ -220,3 +220,24 @@ def test_the_build_side_crawl_reports_every_way_a_partner_page_leaks(tmp_path: P
     (site / "p" / "index.html").write_text(noindex + '<a href="../extra.css">css</a>')
     problems = exposure_problems(site, "https://x.example/", ["p/ccc"], entry_points)
     assert problems == ["extra.css names partner page p/ccc/"]
+
+
+def test_files_beside_a_partner_page_are_as_private_as_the_page(tmp_path: Path) -> None:
+    from generator.exposure import exposure_problems
+
+    site = tmp_path / "site"
+    noindex = '<meta name="robots" content="noindex, nofollow">'
+    files = {
+        "index.html": '<a href="p/aaa/openapi.json">spec</a>',
+        "p/index.html": noindex,
+        "p/aaa/index.html": noindex + '<a href="openapi.json">own export</a>',
+        "p/aaa/openapi.json": "{}",
+        "p/bbb/index.html": noindex + '<a href="../aaa/openapi.json">another partner\'s export</a>',
+    }
+    for name, text in files.items():
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_text(text)
+    assert exposure_problems(site, "https://x.example/", ["p/aaa", "p/bbb"], ["index.html"]) == [
+        "p/aaa/openapi.json, a file of partner page p/aaa/ can be reached without its link (from index.html)",
+        "partner page p/bbb/ links to another partner's page p/aaa/",
+    ]
