@@ -206,12 +206,13 @@ def build(
     *,
     strict: bool = False,
     history: bool = True,
-    publish: bool = False,
+    publish: bool | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> BuildReport:
     """Check, render, build the site and scan it; ``site/`` is replaced only if every step succeeded.
 
     With ``history``, each page shows when its instructions changed, from the catalogue's git history.
+    ``publish`` is True for a build to publish, False for a preview, None to decide from ``CI``.
     The docs, site and owner folders are staged beside their destinations.  The
     staged output is scanned for secrets and crawled from its public entry points;
     only then is each folder swapped in with a rename.  Any failure leaves every

@@ -108,12 +108,13 @@ def check_command(ctx: click.Context) -> None:
     help="Show on each page when its instructions changed (from the catalogue's git history).",
 )
 @click.option(
-    "--publish",
-    is_flag=True,
-    help="A build to publish: refuse to run without a site key or with unset secrets (implied when CI is set).",
+    "--publish/--preview",
+    default=None,
+    help="--publish: a build to publish, refused without a site key or with an unset secret (the default when "
+    "CI is set). --preview: a build that is never published (a pull request check), readable links allowed.",
 )
 @click.pass_context
-def build_command(ctx: click.Context, strict: bool, history: bool, publish: bool) -> None:
+def build_command(ctx: click.Context, strict: bool, history: bool, publish: bool | None) -> None:
     """Check, render the pages, build the site into site/ and scan it for secrets."""
     project = _project(ctx)
     report = build(project, strict=strict, history=history, publish=publish)

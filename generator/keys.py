@@ -7,7 +7,8 @@ the git-ignored file ``.postdocs-key`` in the project folder.
 
 Without a key the build still works for a local preview, with readable and
 guessable links; a published build (``--publish``, or any build where the
-``CI`` environment variable is set) refuses to run without one.
+``CI`` environment variable is set, unless ``--preview`` says it is never
+published) refuses to run without one.
 """
 
 from __future__ import annotations
@@ -99,10 +100,14 @@ def load_key(root: Path, environ: Mapping[str, str]) -> SiteKey | None:
     return None
 
 
-def publishing(environ: Mapping[str, str], flag: bool) -> str | None:
-    """Why this build publishes (``--publish`` or ``CI``), or None for a local preview."""
-    if flag:
-        return "--publish"
+def publishing(environ: Mapping[str, str], flag: bool | None) -> str | None:
+    """Why this build publishes (``--publish``, or ``CI`` without ``--preview``), or None for a preview.
+
+    ``flag`` is True for ``--publish``, False for ``--preview`` (a build that is never published, like a
+    pull request check in CI) and None when neither was given.
+    """
+    if flag is not None:
+        return "--publish" if flag else None
     if environ.get("CI", "").strip().lower() not in _FALSE:
         return "the CI environment variable is set"
     return None
@@ -121,7 +126,8 @@ def require_key(key: SiteKey | None, reason: str | None) -> None:
 NO_KEY_WARNING = (
     f"warning: NO SITE KEY: partner links are readable and GUESSABLE (p/<offer>/b-<buyer>/).\n"
     f"         Fine for a local preview; do not publish this site. Create a key with `postdocs key new`\n"
-    f"         or set {KEY_ENV}; `postdocs build --publish` (and any build in CI) refuses to run without one."
+    f"         or set {KEY_ENV}; `postdocs build --publish` (and any build in CI without --preview) refuses\n"
+    f"         to run without one."
 )
 
 

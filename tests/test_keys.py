@@ -93,16 +93,19 @@ def test_environment_wins_over_the_key_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("environ", "flag", "expected"),
     [
-        ({}, False, None),
+        ({}, None, None),
         ({}, True, "--publish"),
-        ({"CI": "true"}, False, "the CI environment variable is set"),
-        ({"CI": "1"}, False, "the CI environment variable is set"),
-        ({"CI": "false"}, False, None),
-        ({"CI": ""}, False, None),
-        ({"CI": "0"}, False, None),
+        ({}, False, None),
+        ({"CI": "true"}, None, "the CI environment variable is set"),
+        ({"CI": "1"}, None, "the CI environment variable is set"),
+        ({"CI": "true"}, False, None),  # --preview: a pull request check, never published
+        ({"CI": "true"}, True, "--publish"),
+        ({"CI": "false"}, None, None),
+        ({"CI": ""}, None, None),
+        ({"CI": "0"}, None, None),
     ],
 )
-def test_when_a_build_publishes(environ: dict[str, str], flag: bool, expected: str | None) -> None:
+def test_when_a_build_publishes(environ: dict[str, str], flag: bool | None, expected: str | None) -> None:
     assert publishing(environ, flag) == expected
 
 
@@ -153,6 +156,14 @@ def test_a_published_build_refuses_to_run_without_a_key(
         "    hint: set POSTDOCS_SITE_KEY (a secret of your CI) or create .postdocs-key with `postdocs key new`\n"
     )
     assert not (root / "site").exists() and not (root / "owner").exists()
+
+
+def test_a_preview_build_in_ci_runs_without_a_key(project: Callable[..., Path]) -> None:
+    root = project()
+    result = run(root, "build", "--preview", env={"CI": "true"})
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("warning: NO SITE KEY")
+    assert (root / "site" / "p" / "solar" / "b-sunbuyer" / "index.html").is_file()
 
 
 def test_a_malformed_key_stops_every_command(project: Callable[..., Path]) -> None:
@@ -268,7 +279,7 @@ def test_published_example_needs_every_referenced_secret(project: Callable[..., 
     env = {"POSTDOCS_SITE_KEY": TEST_KEY, "BLUEWAVE_RINGBA_CODE": EXAMPLE_SECRETS["BLUEWAVE_RINGBA_CODE"]}
     result = run(root, "build", "--publish", env=env)
     assert result.exit_code == 1
-    assert "offers/traffic-sources/harbor-leads.yml:20:10: conversion.params.key: environment variable " in (
+    assert "offers/traffic-sources/harbor-leads.yml:21:10: conversion.params.key: environment variable " in (
         result.stderr.replace(str(root) + "/", "")
     )
     assert not (root / "site").exists()
