@@ -66,6 +66,7 @@ def test_publish_workflow(path: Path) -> None:
     strict = next(s for s in steps(build) if "postdocs build --strict" in str(s.get("run", "")))
     assert strict["env"]["POSTDOCS_SITE_KEY"] == "${{ secrets.POSTDOCS_SITE_KEY }}"
     assert '[ -z "$POSTDOCS_SITE_KEY" ]' in strict["run"]  # never publish guessable links
+    assert "postdocs build --strict --publish" in strict["run"]  # refused without the key and the secrets
     order = [i for i, s in enumerate(steps(build)) if "postdocs check" in str(s.get("run", ""))]
     assert order[0] < steps(build).index(strict) < steps(build).index(uses(build, "actions/upload-pages-artifact"))
     assert uses(build, "actions/upload-pages-artifact")["with"]["path"] == "site"
@@ -89,7 +90,7 @@ def test_pull_request_workflow(path: Path) -> None:
     [job] = wf["jobs"].values()
     assert uses(job, "actions/checkout")["with"]["fetch-depth"] == 0
     commands = runs(job)
-    assert "postdocs check" in commands and "postdocs build --strict" in commands
+    assert "postdocs check" in commands and "postdocs build --strict --preview" in commands  # CI, but no key
     assert 'postdocs diff "origin/$BASE_REF" HEAD --format markdown --no-links > partner-changes.md' in commands
     assert "secrets." not in path.read_text()  # a pull request never gets the site key
     comment = uses(job, "actions/github-script")
