@@ -8,8 +8,9 @@ can send, and the page says so in plain words.  Nothing here does I/O.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property, partial
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -39,8 +40,24 @@ FORM_LABEL = {
 
 
 @dataclass(frozen=True)
+class Built:
+    """A page's canonical requests and the owner's setup steps, computed on first use."""
+
+    requests: tuple[Request, ...]
+    """What the partner sends (for a source on ping/post: the ping, then the post)."""
+    setup: tuple[str, ...]
+    """Steps the offer owner takes in TrackDrive before the page works."""
+    conversion: Request | None = None
+    """What TrackDrive sends the source when a call converts."""
+
+
+@dataclass(frozen=True)
 class Page:
-    """One partner's instructions for one offer."""
+    """One partner's instructions for one offer.
+
+    Everything a check needs is computed when the page is planned; the canonical requests are built
+    on first use (``page.requests``), so checking a large catalogue never builds 10,000 requests.
+    """
 
     kind: Kind
     offer: Offer
@@ -49,17 +66,32 @@ class Page:
     platform: Platform
     slug: str
     title: str
-    requests: tuple[Request, ...]
-    """What the partner sends (for a source on ping/post: the ping, then the post)."""
-    setup: tuple[str, ...]
-    """Steps the offer owner takes in TrackDrive before the page works."""
+    builder: Callable[[], Built] = field(repr=False, compare=False)
     buyer: BuyerChoices | None = None
     stored: tuple[Stored, ...] = ()
     source: SourceChoices | None = None
-    conversion: Request | None = None
-    """What TrackDrive sends the source when a call converts."""
     conversion_type: str = "none"
     ping_response: dict[str, object] | None = None
+
+    @cached_property
+    def built(self) -> Built:
+        """The requests and setup steps, built once."""
+        return self.builder()
+
+    @property
+    def requests(self) -> tuple[Request, ...]:
+        """What the partner sends (for a source on ping/post: the ping, then the post)."""
+        return self.built.requests
+
+    @property
+    def setup(self) -> tuple[str, ...]:
+        """Steps the offer owner takes in TrackDrive before the page works."""
+        return self.built.setup
+
+    @property
+    def conversion(self) -> Request | None:
+        """What TrackDrive sends the source when a call converts."""
+        return self.built.conversion
 
 
 @dataclass(frozen=True)
@@ -207,8 +239,31 @@ def _buyer_page(
     choices: BuyerChoices,
     key: bytes | None,
 ) -> Page:
-    request = build_postback(account, offer, buyer, pair, platform, choices)
     stored = stored_values(account, offer, buyer, platform)
+    return Page(
+        kind="buyer",
+        offer=offer,
+        partner_id=buyer.id,
+        partner_name=buyer.name,
+        platform=platform,
+        slug=page_slug(offer.id, "buyer", buyer.id, key),
+        title=f"{offer.name}: postback instructions for {buyer.name}",
+        builder=partial(_build_buyer, account, offer, pair, buyer, platform, choices, stored),
+        buyer=choices,
+        stored=stored,
+    )
+
+
+def _build_buyer(
+    account: Account,
+    offer: Offer,
+    pair: OfferBuyer,
+    buyer: Buyer,
+    platform: Platform,
+    choices: BuyerChoices,
+    stored: tuple[Stored, ...],
+) -> Built:
+    request = build_postback(account, offer, buyer, pair, platform, choices)
     who = buyer.contact.email if buyer.contact and buyer.contact.email else "the buyer's TrackDrive login e-mail"
     setup = [
         f"Edit buyer '{buyer.name}' > Team Access: add {who} to a team with permission to update calls "
@@ -221,19 +276,7 @@ def _buyer_page(
             f"Buyer '{buyer.name}' > Conversion Settings: 'API Postback' with the agreed revenue "
             f"{choices.agreed_revenue}."
         )
-    return Page(
-        kind="buyer",
-        offer=offer,
-        partner_id=buyer.id,
-        partner_name=buyer.name,
-        platform=platform,
-        slug=page_slug(offer.id, "buyer", buyer.id, key),
-        title=f"{offer.name}: postback instructions for {buyer.name}",
-        requests=(request,),
-        setup=tuple(setup),
-        buyer=choices,
-        stored=stored,
-    )
+    return Built((request,), tuple(setup))
 
 
 # --------------------------------------------------------------------------- traffic sources
@@ -309,6 +352,29 @@ def _source_page(
     choices: SourceChoices,
     key: bytes | None,
 ) -> Page:
+    return Page(
+        kind="traffic_source",
+        offer=offer,
+        partner_id=source.id,
+        partner_name=source.name,
+        platform=platform,
+        slug=page_slug(offer.id, "traffic_source", source.id, key),
+        title=f"{offer.name}: posting instructions for {source.name}",
+        builder=partial(_build_source, account, offer, pair, source, platform, choices),
+        source=choices,
+        conversion_type=source.conversion.type,
+        ping_response=ping_response_example(offer.id, source.id) if offer.intake.method == "ping_post" else None,
+    )
+
+
+def _build_source(
+    account: Account,
+    offer: Offer,
+    pair: OfferSource,
+    source: TrafficSource,
+    platform: Platform,
+    choices: SourceChoices,
+) -> Built:
     requests = build_intake(account, offer, source, platform, choices)
     conversion = build_conversion(offer, source, pair, choices)
     setup = [
@@ -336,21 +402,7 @@ def _source_page(
             f"Create an access token for the inbound webhook '{offer.intake.vanity_uri}' and send it to "
             f"'{source.name}' privately (it is not on the page)."
         )
-    return Page(
-        kind="traffic_source",
-        offer=offer,
-        partner_id=source.id,
-        partner_name=source.name,
-        platform=platform,
-        slug=page_slug(offer.id, "traffic_source", source.id, key),
-        title=f"{offer.name}: posting instructions for {source.name}",
-        requests=requests,
-        setup=tuple(setup),
-        source=choices,
-        conversion=conversion,
-        conversion_type=conv.type,
-        ping_response=ping_response_example(offer.id, source.id) if offer.intake.method == "ping_post" else None,
-    )
+    return Built(requests, tuple(setup), conversion)
 
 
 # --------------------------------------------------------------------------- shared rules

@@ -68,7 +68,7 @@ _CoreResolver.add_implicit_resolver(
 )
 
 
-class _ComposeLoader(Reader, Scanner, Parser, Composer, _CoreResolver):
+class _PyComposeLoader(Reader, Scanner, Parser, Composer, _CoreResolver):
     """Just enough of PyYAML to build the node graph; values are built by :func:`_walk`."""
 
     def __init__(self, text: str) -> None:
@@ -77,6 +77,20 @@ class _ComposeLoader(Reader, Scanner, Parser, Composer, _CoreResolver):
         Parser.__init__(self)
         Composer.__init__(self)
         _CoreResolver.__init__(self)
+
+
+_ComposeLoader: type[Any] = _PyComposeLoader
+if yaml.__with_libyaml__:  # libyaml composes about ten times faster; same nodes and marks
+    from yaml._yaml import CParser
+
+    class _CComposeLoader(CParser, _CoreResolver):  # type: ignore[misc]
+        """The node graph from libyaml, resolved with the YAML 1.2 core schema."""
+
+        def __init__(self, text: str) -> None:
+            CParser.__init__(self, text)
+            _CoreResolver.__init__(self)
+
+    _ComposeLoader = _CComposeLoader
 
 
 @dataclass(frozen=True)
