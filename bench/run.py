@@ -1,0 +1,156 @@
+"""Benchmark postdocs at 1,000 and 10,000 partner pages, against a plain MkDocs build.
+
+For each size, on a synthetic catalogue (``bench/synth.py``) in a fresh project folder, this measures
+wall time and peak memory (the summed resident memory of the whole process tree, sampled every
+20 ms) of:
+
+* ``check``                 postdocs check
+* ``full``                  postdocs build from nothing (no build/ cache, no site/)
+* ``no-change``             postdocs build again, nothing changed
+* ``one-buyer``             postdocs build after one buyer's YAML changed (its pages change)
+* ``mkdocs``                plain ``mkdocs build`` of the same generated Markdown (partner pages out
+                            of the navigation and the search index), into a separate folder
+
+Each is repeated (``--repeat``, default 3; the MkDocs baseline at 10,000 pages ``--baseline-repeat``,
+default 1, it takes minutes) and the median is reported with the ratio to the MkDocs baseline.
+
+    python bench/run.py                       # 1,000 and 10,000 pages
+    python bench/run.py --sizes 1000 --repeat 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from synth import generate  # noqa: E402
+
+SHAPES = {1000: (10, 50, 50), 10000: (20, 250, 250)}
+
+
+def tree_rss(pid: int) -> int:
+    """Resident memory, in bytes, of a process and all its descendants."""
+    total = 0
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except OSError:
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    stack = [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            with open(f"/proc/{p}/statm") as f:
+                total += int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except OSError:
+            pass
+        stack.extend(children.get(p, []))
+    return total
+
+
+def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int]:
+    """Run a command; return (seconds, peak tree RSS in bytes). Fails loudly on a non-zero exit."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    peak = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, tree_rss(proc.pid))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    _, err = proc.communicate()
+    elapsed = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err}")
+    return elapsed, peak
+
+
+def project(root: Path, pages: int) -> Path:
+    offers, buyers, sources = SHAPES[pages]
+    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    shutil.copytree(REPO / "templates", root / "templates")
+    generate(root / "offers", offers, buyers, sources)
+    return root
+
+
+def measure(pages: int, repeat: int, baseline_repeat: int) -> dict[str, list[tuple[float, int]]]:
+    bindir = Path(sys.executable).parent
+    postdocs = [str(bindir / "postdocs")]
+    mkdocs = [str(bindir / "mkdocs")]
+    env = {**os.environ, "POSTDOCS_SITE_KEY": "00" * 32, "SOURCE_DATE_EPOCH": "1700000000"}
+    results: dict[str, list[tuple[float, int]]] = {k: [] for k in ("check", "full", "no-change", "one-buyer", "mkdocs")}
+    with tempfile.TemporaryDirectory(prefix=f"postdocs-bench-{pages}-") as tmp:
+        root = project(Path(tmp), pages)
+        buyer = root / "offers" / "buyers" / "buyer-00000.yml"
+        original = buyer.read_text()
+        for i in range(repeat):
+            results["check"].append(run([*postdocs, "check"], root, env))
+            for folder in ("site", "build"):
+                shutil.rmtree(root / folder, ignore_errors=True)
+            results["full"].append(run([*postdocs, "build"], root, env))
+            results["no-change"].append(run([*postdocs, "build"], root, env))
+            buyer.write_text(original.replace("name: Buyer 0 ", f"name: Buyer 0 renamed {i} "))
+            results["one-buyer"].append(run([*postdocs, "build"], root, env))
+            buyer.write_text(original)
+            run([*postdocs, "build"], root, env)
+            print(f"  {pages} pages, round {i + 1}/{repeat} done", file=sys.stderr)
+        for _ in range(baseline_repeat):
+            out = Path(tmp) / "mkdocs-site"
+            shutil.rmtree(out, ignore_errors=True)
+            results["mkdocs"].append(run([*mkdocs, "build", "--quiet", "-d", str(out)], root, env))
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000], choices=sorted(SHAPES))
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--baseline-repeat", type=int, default=None)
+    args = parser.parse_args()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"{platform.system()} {platform.release()}")
+    rows = []
+    for pages in args.sizes:
+        base_repeat = args.baseline_repeat or (1 if pages >= 10000 else args.repeat)
+        res = measure(pages, args.repeat, base_repeat)
+        baseline = statistics.median(t for t, _ in res["mkdocs"])
+        for name, runs in res.items():
+            secs = statistics.median(t for t, _ in runs)
+            mem = max(m for _, m in runs) / 2**20
+            ratio = f"{baseline / secs:.1f}x" if name != "mkdocs" else "1.0x"
+            rows.append((f"{pages:,}", name, f"{secs:.2f}", f"{mem:.0f}", ratio, str(len(runs))))
+    header = ("pages", "step", "median s", "peak MB", "vs mkdocs", "runs")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |")
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for r in rows:
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |")
+
+
+if __name__ == "__main__":
+    main()
