@@ -180,18 +180,18 @@ def parse_document(raw: bytes, display: str) -> Document | Problem:
     text = text.removeprefix("\ufeff")
     if not text.strip() or all(not ln.strip() or ln.lstrip().startswith("#") for ln in text.splitlines()):
         return Problem(display, 1, 1, "(file)", "file is empty", "describe one entity in it, or delete the file")
-    try:
-        loader = _ComposeLoader(text)
-    except yaml.reader.ReaderError as exc:  # a character YAML forbids anywhere (NUL, control characters)
-        head = text[: exc.position]
+    bad = yaml.reader.Reader.NON_PRINTABLE.search(text)
+    if bad is not None:  # a character YAML forbids anywhere (NUL, control characters)
+        head = text[: bad.start()]
         return Problem(
             display,
             head.count("\n") + 1,
-            exc.position - (head.rfind("\n") + 1) + 1,
+            bad.start() - (head.rfind("\n") + 1) + 1,
             "(file)",
-            f"holds the non-printable character U+{int(exc.character):04X}, which YAML does not allow",
+            f"holds the non-printable character U+{ord(bad.group()[0]):04X}, which YAML does not allow",
             "remove it (it is usually left by copying text from another program)",
         )
+    loader = _ComposeLoader(text)
     try:
         root = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:

@@ -104,13 +104,13 @@ CASES: dict[str, tuple[dict[str, str], str]] = {
     # ----------------------------------------------------------------- malformed YAML
     "malformed YAML": (
         {"buyers__sunbuyer_yml": "id: sunbuyer\nname: [Sun\nplatform: ringba\n"},
-        "offers/buyers/sunbuyer.yml:3:9: (file): invalid YAML: while parsing a flow sequence: expected ',' or ']', "
-        "but got ':'\n    hint: check indentation and quoting",
+        "offers/buyers/sunbuyer.yml:3:9: (file): invalid YAML: while parsing a flow sequence: did not find expected "
+        "',' or ']'\n    hint: check indentation and quoting",
     ),
     "a tab for indentation": (
         {"buyers__sunbuyer_yml": "id: sunbuyer\n\tname: Sun\n"},
-        "offers/buyers/sunbuyer.yml:2:1: (file): invalid YAML: while scanning for the next token: found character "
-        "'\\t' that cannot start any token\n    hint: check indentation and quoting",
+        "offers/buyers/sunbuyer.yml:2:1: (file): invalid YAML: while scanning a plain scalar: found a tab character "
+        "that violates indentation\n    hint: check indentation and quoting",
     ),
     "duplicate key": (
         {"buyers__sunbuyer_yml": SUNBUYER + "name: Other\n"},
