@@ -39,6 +39,8 @@ sys.path.insert(0, str(HERE))
 from synth import generate  # noqa: E402
 
 SHAPES = {1000: (10, 50, 50), 10000: (20, 250, 250)}
+KEY = "5f1c0a7d9e3b2468ace13579bdf02468" * 2
+"""A fixed, random-looking site key, so slugs are the same in every run."""
 
 
 def tree_rss(pid: int) -> int:
@@ -102,7 +104,12 @@ def measure(pages: int, repeat: int, baseline_repeat: int) -> dict[str, list[tup
     bindir = Path(sys.executable).parent
     postdocs = [str(bindir / "postdocs")]
     mkdocs = [str(bindir / "mkdocs")]
-    env = {**os.environ, "POSTDOCS_SITE_KEY": "00" * 32, "SOURCE_DATE_EPOCH": "1700000000"}
+    env = {
+        **os.environ,
+        "POSTDOCS_SITE_KEY": KEY,
+        "SOURCE_DATE_EPOCH": "1700000000",
+        "SYNTH_RINGBA_CODE": "rb-synthetic-4417",
+    }
     results: dict[str, list[tuple[float, int]]] = {k: [] for k in ("check", "full", "no-change", "one-buyer", "mkdocs")}
     with tempfile.TemporaryDirectory(prefix=f"postdocs-bench-{pages}-") as tmp:
         root = project(Path(tmp), pages)
@@ -132,8 +139,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--baseline-repeat", type=int, default=None)
     args = parser.parse_args()
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"{platform.system()} {platform.release()}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}"
+    )
     rows = []
     for pages in args.sizes:
         base_repeat = args.baseline_repeat or (1 if pages >= 10000 else args.repeat)
@@ -146,10 +155,10 @@ def main() -> None:
             rows.append((f"{pages:,}", name, f"{secs:.2f}", f"{mem:.0f}", ratio, str(len(runs))))
     header = ("pages", "step", "median s", "peak MB", "vs mkdocs", "runs")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |")
+    print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |")
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for r in rows:
-        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |")
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |")
 
 
 if __name__ == "__main__":

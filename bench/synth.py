@@ -36,10 +36,13 @@ BUYERS = [
     ("leadsmith", "revenue: 22.50\npost_call_tokens:\n  - name: agent\n    token: agent\n    example: a42\n"),
 ]
 SOURCES = [
-    ("ringba", "conversion:\n  type: ringba\n  code: synthetic-code\n"),
+    ("ringba", "conversion:\n  type: ringba\n  code: env:SYNTH_RINGBA_CODE\n"),
     ("retreaver", "conversion:\n  type: retreaver\n"),
-    ("generic", "form: post_url\nconversion:\n  type: url\n  url: https://t.example/pb\n"
-                "  params:\n    clickid: '[traffic_source_lead_id]'\n    payout: '[payout]'\n"),
+    (
+        "generic",
+        "form: post_url\nconversion:\n  type: url\n  url: https://t.example/pb\n"
+        "  params:\n    clickid: '[traffic_source_lead_id]'\n    payout: '[payout]'\n",
+    ),
     ("trackdrive", "conversion:\n  type: none\n"),
     ("leadsmith", "conversion:\n  type: none\n"),
 ]
@@ -79,15 +82,26 @@ def generate(out: Path, offers: int, buyers: int, sources: int) -> int:
         )
     for o in range(offers):
         intake = INTAKES[o % len(INTAKES)]
-        lines = [f"id: offer-{o:03d}", f"name: Offer {o} Inbound Calls",
-                 "description: Callers looking for a quote, qualified by the IVR.",
-                 f"lead_token: lt{o:06d}abcdef", "agreed_revenue: 40.00", "intake:", f"  method: {intake}"]
+        lines = [
+            f"id: offer-{o:03d}",
+            f"name: Offer {o} Inbound Calls",
+            "description: Callers looking for a quote, qualified by the IVR.",
+            f"lead_token: lt{o:06d}abcdef",
+            "agreed_revenue: 40.00",
+            "intake:",
+            f"  method: {intake}",
+        ]
         if intake == "ping_post":
             lines.append(f"  vanity_uri: offer-{o:03d}")
         lines.append("fields:")
         for name, label, ftype, example, extra in FIELDS[: 5 + o % 4]:
-            lines += [f"  - name: {name}", f"    label: {label}", f"    type: {ftype}",
-                      f"    example: \"{example}\"", f"    required: {str(o % 2 == 0).lower()}"]
+            lines += [
+                f"  - name: {name}",
+                f"    label: {label}",
+                f"    type: {ftype}",
+                f'    example: "{example}"',
+                f"    required: {str(o % 2 == 0).lower()}",
+            ]
             if extra:
                 lines.append(f"    {extra}")
         lines.append("buyers:")

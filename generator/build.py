@@ -12,7 +12,7 @@ import io
 import json
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -20,12 +20,13 @@ from . import exports, site
 from .catalogue import load_catalogue
 from .errors import BuildError, DataError
 from .exposure import exposure_problems
+from .fastbuild import Unfaithful, build_fast
 from .history import History, page_history
 from .keys import NO_KEY_WARNING, SiteKey, load_key, publishing, require_key
 from .links import page_url
 from .plan import Plan, plan_site
 from .render import environment, render_docs, render_owner, template_dir
-from .scan import check_no_secrets
+from .scan import SecretLeakError, check_no_secrets, scan_trees
 from .secrets import resolve
 from .writer import staging_dir, swap_in, sync_tree, write_files
 
@@ -208,6 +209,9 @@ def build(
     history: bool = True,
     publish: bool | None = None,
     environ: Mapping[str, str] | None = None,
+    engine: str = "fast",
+    jobs: int | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> BuildReport:
     """Check, render, build the site and scan it; ``site/`` is replaced only if every step succeeded.
 
@@ -217,38 +221,93 @@ def build(
     staged output is scanned for secrets and crawled from its public entry points;
     only then is each folder swapped in with a rename.  Any failure leaves every
     published file as it was and no staging folder behind.
+
+    ``engine`` ``fast`` (the default) has MkDocs build the public pages and one shell per page depth,
+    and builds partner pages from the shells in ``jobs`` processes, proven equal to MkDocs' output
+    (:mod:`fastbuild`); ``mkdocs`` has MkDocs build every page.
     """
     environ = os.environ if environ is None else environ
     checked = load(project, environ, publish=publishing(environ, publish))
     plan = checked.plan
     base = site.site_url(project.config)
-    files = docs_files(project, plan, page_history(project.catalogue, plan) if history else None)
+    changes = page_history(project.catalogue, plan) if history else None
     owner = owner_files(project, plan)
     staged = {
         "docs": staging_dir(project.docs_dir),
         "site": staging_dir(project.site_dir),
         "owner": staging_dir(project.owner_dir),
     }
+    notes = list(checked.notes)
     try:
-        write_files(files, staged["docs"])
         write_files(owner, staged["owner"])
-        warnings = site.build_site(project.config, staged["docs"], staged["site"], strict=strict)
-        check_no_secrets(
-            {
-                _shown(project, project.docs_dir): staged["docs"],
-                _shown(project, project.site_dir): staged["site"],
-                _shown(project, project.owner_dir): staged["owner"],
-            },
-            checked.secrets,
-        )
-        exposed = exposure_problems(staged["site"], base, [p.slug for p in plan.pages], site.PUBLIC_ENTRY_POINTS)
-        if exposed:
-            raise BuildError(
-                "the built site exposes partner pages; nothing was published\n"
-                + "\n".join(f"  {line}" for line in exposed)
-                + "\n    hint: keep the partner pages' front matter and templates/theme (sitemap.xml, main.html) "
-                "and the search plugin's exclusions"
+        fast = None
+        if engine == "fast":
+            try:
+                fast = build_fast(
+                    config=project.config,
+                    templates=project.templates,
+                    plan=plan,
+                    history=changes,
+                    docs_root=staged["docs"],
+                    site_root=staged["site"],
+                    strict=strict,
+                    secrets=checked.secrets,
+                    jobs=jobs,
+                    progress=progress,
+                )
+            except Unfaithful as exc:
+                notes.append(
+                    f"note: the fast engine does not reproduce this theme's page {exc.args[0]}/ exactly; "
+                    "MkDocs built every page (use --engine mkdocs to skip the attempt)"
+                )
+                for folder in ("docs", "site"):
+                    shutil.rmtree(staged[folder])
+                    staged[folder].mkdir()
+        if fast is None:
+            write_files(docs_files(project, plan, changes), staged["docs"])
+            warnings = site.build_site(project.config, staged["docs"], staged["site"], strict=strict)
+            check_no_secrets(
+                {
+                    _shown(project, project.docs_dir): staged["docs"],
+                    _shown(project, project.site_dir): staged["site"],
+                    _shown(project, project.owner_dir): staged["owner"],
+                },
+                checked.secrets,
             )
+            checked_pages: list[str] = []
+        else:
+            warnings = list(fast.warnings)
+            leaks = [leak for r in fast.pages for leak in r.leaks]
+            written = {path for r in fast.pages for path, _ in r.files}
+            leaks += scan_trees(
+                {
+                    _shown(project, project.docs_dir): staged["docs"],
+                    _shown(project, project.site_dir): staged["site"],
+                    _shown(project, project.owner_dir): staged["owner"],
+                },
+                checked.secrets,
+                skip={
+                    f"{_shown(project, project.docs_dir)}/{p[5:]}"
+                    if p.startswith("docs/")
+                    else f"{_shown(project, project.site_dir)}/{p[5:]}"
+                    for p in written
+                },
+            )
+            if leaks:
+                raise SecretLeakError(leaks)
+            checked_pages = [
+                r.slug
+                for r in fast.pages
+                if not r.fallback and r.files and any(p.startswith("site/") for p, _ in r.files)
+            ]
+            exposed_pages = [line for r in fast.pages for line in r.exposure]
+            if exposed_pages:
+                raise _exposed(exposed_pages)
+        exposed = exposure_problems(
+            staged["site"], base, [p.slug for p in plan.pages], site.PUBLIC_ENTRY_POINTS, checked_pages
+        )
+        if exposed:
+            raise _exposed(exposed)
         swap_in(staged["site"], project.site_dir)
         swap_in(staged["docs"], project.docs_dir)
         swap_in(staged["owner"], project.owner_dir)
@@ -257,7 +316,16 @@ def build(
             if leftover.exists():
                 shutil.rmtree(leftover, ignore_errors=True)
     return BuildReport(
-        plan, len(plan.pages), tuple(warnings), checked.notes, checked.key.source if checked.key else None
+        plan, len(plan.pages), tuple(warnings), tuple(notes), checked.key.source if checked.key else None
+    )
+
+
+def _exposed(lines: list[str]) -> BuildError:
+    return BuildError(
+        "the built site exposes partner pages; nothing was published\n"
+        + "\n".join(f"  {line}" for line in lines)
+        + "\n    hint: keep the partner pages' front matter and templates/theme (sitemap.xml, main.html) "
+        "and the search plugin's exclusions"
     )
 
 

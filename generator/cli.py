@@ -113,11 +113,22 @@ def check_command(ctx: click.Context) -> None:
     help="--publish: a build to publish, refused without a site key or with an unset secret (the default when "
     "CI is set). --preview: a build that is never published (a pull request check), readable links allowed.",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["fast", "mkdocs"]),
+    default="fast",
+    show_default=True,
+    help="fast: MkDocs builds the public pages and page shells, partner pages are built from the shells "
+    "(proven equal to MkDocs' output); mkdocs: MkDocs builds every page.",
+)
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Processes to build with [default: CPUs].")
 @click.pass_context
-def build_command(ctx: click.Context, strict: bool, history: bool, publish: bool | None) -> None:
+def build_command(
+    ctx: click.Context, strict: bool, history: bool, publish: bool | None, engine: str, jobs: int | None
+) -> None:
     """Check, render the pages, build the site into site/ and scan it for secrets."""
     project = _project(ctx)
-    report = build(project, strict=strict, history=history, publish=publish)
+    report = build(project, strict=strict, history=history, publish=publish, engine=engine, jobs=jobs)
     for warning in report.warnings:
         click.echo(f"mkdocs {warning}", err=True)
     for note in report.notes:

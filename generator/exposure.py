@@ -19,6 +19,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
+from .links import PAGES_DIR
+
 _LINK_ATTRS = {"href", "src", "action", "data", "poster", "formaction", "cite"}
 _LOC = re.compile(rb"<loc>\s*([^<\s]+)\s*</loc>")
 MAX_DECOMPRESSED = 64 * 1024 * 1024
@@ -140,32 +142,69 @@ def reachable(site: Site, entry_points: Iterable[str]) -> dict[str, str]:
 
 def _owner(rel: str, slugs: Collection[str]) -> str | None:
     """The partner page whose folder holds ``rel`` (the page itself or a file beside it, like an export)."""
-    return next((slug for slug in slugs if rel.startswith(f"{slug}/")), None)
+    parts = rel.split("/")
+    return next(
+        (prefix for i in range(1, len(parts)) if (prefix := "/".join(parts[:i])) in slugs),
+        None,
+    )
+
+
+class SlugFinder:
+    """Finds every partner page's path written in some bytes (one simple scan, then set lookups)."""
+
+    _PATH = re.compile(rb"(?<![A-Za-z0-9_.-])" + PAGES_DIR.encode() + rb"/[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*")
+
+    def __init__(self, slugs: Collection[str]) -> None:
+        self.slugs = frozenset(slugs)
+
+    def __call__(self, data: bytes) -> set[str]:
+        """The partner pages whose paths (or paths inside whose folders) ``data`` names."""
+        found: set[str] = set()
+        for match in self._PATH.finditer(data):
+            parts = match.group(0).decode().split("/")
+            for i in range(2, len(parts) + 1):
+                candidate = "/".join(parts[:i])
+                if candidate in self.slugs:
+                    found.add(candidate)
+        return found
 
 
 def exposure_problems(
-    site_dir: Path, site_url: str, partner_slugs: Collection[str], entry_points: Iterable[str]
+    site_dir: Path,
+    site_url: str,
+    partner_slugs: Collection[str],
+    entry_points: Iterable[str],
+    checked_pages: Collection[str] = (),
 ) -> list[str]:
-    """Everything that makes a partner page findable without its link; empty when the site is safe."""
+    """Everything that makes a partner page findable without its link; empty when the site is safe.
+
+    Partner pages in ``checked_pages`` were checked as they were written (noindex meta, links to other
+    partners) and are not parsed again.
+    """
     site = Site(site_dir, site_url)
-    pages = {f"{slug}/index.html": slug for slug in partner_slugs}
+    slugs = frozenset(partner_slugs)
+    find = SlugFinder(slugs)
+    pages = {f"{slug}/index.html": slug for slug in slugs}
     problems: list[str] = []
     seen = reachable(site, entry_points)
-    found = {owner for rel in seen if (owner := _owner(rel, partner_slugs))}
+    found = {owner for rel in seen if (owner := _owner(rel, slugs))}
     for rel, referrer in sorted(seen.items()):
-        owner = _owner(rel, partner_slugs)
+        owner = _owner(rel, slugs)
         if owner is not None:
             what = "partner page" if rel in pages else f"{rel}, a file of partner page"
             problems.append(f"{what} {owner}/ can be reached without its link (from {referrer})")
         else:
             data = _read(site_dir / rel)
-            named = sorted(slug for slug in partner_slugs if slug not in found and slug.encode() in data)
+            named = sorted(find(data) - found)
             problems.extend(f"{rel} names partner page {slug}/" for slug in named)
     folders = {"/".join(slug.split("/")[:i]) for slug in partner_slugs for i in range(1, slug.count("/") + 1)}
     for folder in sorted(folders):
         if not (site_dir / folder / "index.html").is_file():
             problems.append(f"folder {folder}/ has no index.html: a host that lists folders would list partner pages")
+    skip = frozenset(checked_pages)
     for rel, slug in sorted(pages.items()):
+        if slug in skip:
+            continue
         path = site_dir / rel
         if not path.is_file():
             problems.append(f"partner page {slug}/ was not built")
@@ -173,6 +212,6 @@ def exposure_problems(
         links, robots = parse_html(path.read_bytes())
         if not any("noindex" in r.lower() and "nofollow" in r.lower() for r in robots):
             problems.append(f'partner page {slug}/ has no <meta name="robots" content="noindex, nofollow">')
-        others = sorted({o for link in links if (o := _owner(site.resolve(link, _url_of(rel)) or "", partner_slugs))})
+        others = sorted({o for link in links if (o := _owner(site.resolve(link, _url_of(rel)) or "", slugs))})
         problems.extend(f"partner page {slug}/ links to another partner's page {o}/" for o in others if o != slug)
     return problems

@@ -49,23 +49,43 @@ class Result:
 Highlighter = Callable[[str, str], str]
 """(code, language) -> the HTML Python-Markdown's superfences + highlight produce for that fence."""
 
+Linker = Callable[[str], str]
+"""A link target as written -> as the site builder rewrites it (MkDocs makes relative links relative to the
+page's URL); raises :class:`Unsupported` for a target it cannot resolve."""
+
+
+def _same(href: str) -> str:
+    return href
+
+
 # --------------------------------------------------------------------------- inline
 
 _CODE = re.compile(r"(?<!\\)(`+)(.+?)(?<!`)\1(?!`)")
 _ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[a-zA-Z0-9]+);")
 _TAG = re.compile(r"<(/?[a-zA-Z][^<>@ ]*(?: [^<>]*)?)>")
+_LINK = re.compile(r"\[((?:[^\[\]\\`]|\\.|`[^`]*`)*)\]\(([^()\s<>\"]+)\)(?:\{((?: *[a-z-]+=\"[^\"<>&]*\")+) *\})?")
+_ATTR = re.compile(r'([a-z-]+)="([^"]*)"')
 
 
 def _escape_text(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def inline(text: str) -> str:
-    """Inline Markdown (code spans, escapes, entities, tags, strong, emphasis) to HTML."""
-    return _inline(text, 0)
+_SPECIAL = re.compile(r"[`\\&<*\[\]_!{}]")
 
 
-def _inline(text: str, depth: int) -> str:
+def inline(text: str, link: Linker = _same) -> str:
+    """Inline Markdown (code spans, escapes, entities, tags, strong, emphasis, links) to HTML."""
+    if _SPECIAL.search(text) is None:
+        return _escape_text(text)
+    return _inline(text, 0, link)
+
+
+def _attr(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def _inline(text: str, depth: int, link: Linker) -> str:
     if depth > 3:
         raise Unsupported("emphasis nested too deeply")
     out: list[str] = []
@@ -77,6 +97,10 @@ def _inline(text: str, depth: int) -> str:
             out.append(_escape_text(text[plain_start:end]))
 
     while i < n:
+        special = _SPECIAL.search(text, i)
+        if special is None:
+            break
+        i = special.start()
         ch = text[i]
         if ch == "`":
             m = _CODE.match(text, i)
@@ -118,13 +142,23 @@ def _inline(text: str, depth: int) -> str:
                 raise Unsupported("emphasis Python-Markdown may read differently")
             flush(i)
             tag = "strong" if run == 2 else "em"
-            out.append(f"<{tag}>{_inline(inner, depth + 1)}</{tag}>")
+            out.append(f"<{tag}>{_inline(inner, depth + 1, link)}</{tag}>")
             i = plain_start = close + run
-        elif ch in "_[]!":
-            # Unescaped: underscores may emphasise, brackets may link.
-            raise Unsupported(f"unescaped {ch!r}")
+        elif ch == "[":
+            m = _LINK.match(text, i)
+            if m is None:
+                raise Unsupported("a bracket that does not start a link")
+            flush(i)
+            attrs = dict(_ATTR.findall(m.group(3) or ""))
+            if "href" in attrs or len(attrs) != len(_ATTR.findall(m.group(3) or "")):
+                raise Unsupported("link attributes")
+            attrs["href"] = link(m.group(2))
+            rendered = " ".join(f'{k}="{_attr(v)}"' for k, v in sorted(attrs.items()))
+            out.append(f"<a {rendered}>{_inline(m.group(1), depth + 1, link)}</a>")
+            i = plain_start = m.end()
         else:
-            i += 1
+            # Unescaped: underscores may emphasise, brackets may link, braces may be attributes.
+            raise Unsupported(f"unescaped {ch!r}")
     flush(n)
     return "".join(out)
 
@@ -187,14 +221,15 @@ _TABLE_DELIM = re.compile(r"^\|(?:\s*:?-+:?\s*\|)+\s*$")
 @dataclass
 class _State:
     highlight: Highlighter
+    link: Linker = _same
     ids: _Ids = field(default_factory=_Ids)
     headings: list[Heading] = field(default_factory=list)
     tab_sets: int = 0
 
 
-def convert(text: str, highlight: Highlighter) -> Result:
+def convert(text: str, highlight: Highlighter, link: Linker = _same) -> Result:
     """Convert a page's Markdown (without front matter) to HTML, exactly as Python-Markdown would."""
-    state = _State(highlight)
+    state = _State(highlight, link)
     lines = text.split("\n")
     html_out = "\n".join(_blocks(lines, state)).strip("\n")
     return Result(html_out, state.headings)
@@ -239,12 +274,14 @@ def _blocks(lines: list[str], state: _State) -> Iterator[str]:
             continue
         if m := _HEADING.match(line):
             level = len(m.group(1))
-            content = inline(m.group(2))
+            content = inline(m.group(2), state.link)
             name = html.unescape(_STRIP_TAGS.sub("", content))
             hid = state.ids.unique(slugify(name))
             state.headings.append(Heading(level, hid, name, content))
-            yield (f'<h{level} id="{hid}">{content}<a class="headerlink" href="#{hid}" '
-                   f'title="Permanent link">&para;</a></h{level}>')
+            yield (
+                f'<h{level} id="{hid}">{content}<a class="headerlink" href="#{hid}" '
+                f'title="Permanent link">&para;</a></h{level}>'
+            )
             i += 1
             continue
         if m := _FENCE.match(line):
@@ -265,8 +302,10 @@ def _blocks(lines: list[str], state: _State) -> Iterator[str]:
             if title is None or not body:
                 raise Unsupported("admonition without a title or body")
             inner = "\n".join(_blocks(_dedent(body), state))
-            yield (f'<div class="admonition {kind}">\n<p class="admonition-title">{html.escape(title, quote=False)}'
-                   f"</p>\n{inner}\n</div>")
+            yield (
+                f'<div class="admonition {kind}">\n<p class="admonition-title">{html.escape(title, quote=False)}'
+                f"</p>\n{inner}\n</div>"
+            )
             continue
         if _TAB.match(line):
             tabs, i = _tabs(lines, i, state)
@@ -277,10 +316,10 @@ def _blocks(lines: list[str], state: _State) -> Iterator[str]:
             while i < n and lines[i].startswith("|"):
                 rows.append(lines[i])
                 i += 1
-            yield _table(rows)
+            yield _table(rows, state.link)
             continue
         if _OL.match(line) or _UL.match(line):
-            items, i = _list(lines, i)
+            items, i = _list(lines, i, state.link)
             yield items
             continue
         if line.startswith(("    ", "\t", "#", ">", "!!!", "===", "---", "- ", "* ", "+ ")):
@@ -289,13 +328,18 @@ def _blocks(lines: list[str], state: _State) -> Iterator[str]:
         while i < n and lines[i].strip() != "" and not _starts_block(lines[i]):
             para.append(lines[i])
             i += 1
-        yield "<p>" + inline("\n".join(para).strip()) + "</p>"
+        yield "<p>" + inline("\n".join(para).strip(), state.link) + "</p>"
 
 
 def _starts_block(line: str) -> bool:
     return bool(
-        _HEADING.match(line) or _FENCE.match(line) or _ADMONITION.match(line) or _TAB.match(line)
-        or line.startswith(("|", "<!--")) or _OL.match(line) or _UL.match(line)
+        _HEADING.match(line)
+        or _FENCE.match(line)
+        or _ADMONITION.match(line)
+        or _TAB.match(line)
+        or line.startswith(("|", "<!--"))
+        or _OL.match(line)
+        or _UL.match(line)
     )
 
 
@@ -325,7 +369,7 @@ def _tabs(lines: list[str], i: int, state: _State) -> tuple[str, int]:
         for k in range(1, count + 1)
     )
     label_html = "".join(
-        f'<label for="__tabbed_{set_no}_{k}">{inline(label)}</label>' for k, label in enumerate(labels, 1)
+        f'<label for="__tabbed_{set_no}_{k}">{inline(label, state.link)}</label>' for k, label in enumerate(labels, 1)
     )
     content = "\n".join(f'<div class="tabbed-block">\n{b}\n</div>' for b in blocks)
     html_out = (
@@ -339,6 +383,8 @@ def _split_row(row: str) -> list[str]:
     body = row.strip()
     if not body.startswith("|") or not body.endswith("|"):
         raise Unsupported("table row without outer pipes")
+    if "\\" not in body and "`" not in body:
+        return [c.strip() for c in body[1:-1].split("|")]
     cells: list[str] = []
     cur: list[str] = []
     i = 1
@@ -364,7 +410,7 @@ def _split_row(row: str) -> list[str]:
     return [c.strip() for c in cells]
 
 
-def _table(rows: list[str]) -> str:
+def _table(rows: list[str], link: Linker) -> str:
     if len(rows) < 2 or not _TABLE_DELIM.match(rows[1]):
         raise Unsupported("table without a delimiter row")
     head = _split_row(rows[0])
@@ -372,20 +418,20 @@ def _table(rows: list[str]) -> str:
     if any(":" in c for c in _split_row(rows[1])) or len(_split_row(rows[1])) != width:
         raise Unsupported("aligned or ragged table")
     out = ["<table>", "<thead>", "<tr>"]
-    out += [f"<th>{inline(c)}</th>" for c in head]
+    out += [f"<th>{inline(c, link)}</th>" for c in head]
     out += ["</tr>", "</thead>", "<tbody>"]
     for row in rows[2:]:
         cells = _split_row(row)
         if len(cells) != width:
             raise Unsupported("row with a different number of cells")
         out.append("<tr>")
-        out += [f"<td>{inline(c)}</td>" for c in cells]
+        out += [f"<td>{inline(c, link)}</td>" for c in cells]
         out.append("</tr>")
     out += ["</tbody>", "</table>"]
     return "\n".join(out)
 
 
-def _list(lines: list[str], i: int) -> tuple[str, int]:
+def _list(lines: list[str], i: int, link: Linker) -> tuple[str, int]:
     ordered = bool(_OL.match(lines[i]))
     pattern = _OL if ordered else _UL
     items: list[list[str]] = []
@@ -400,8 +446,13 @@ def _list(lines: list[str], i: int) -> tuple[str, int]:
         else:
             break
         i += 1
-    if i < n and lines[i].strip() == "" and i + 1 < n and (pattern.match(lines[i + 1]) or lines[i + 1].startswith("   ")):
+    if (
+        i < n
+        and lines[i].strip() == ""
+        and i + 1 < n
+        and (pattern.match(lines[i + 1]) or lines[i + 1].startswith("   "))
+    ):
         raise Unsupported("loose list")
     tag = "ol" if ordered else "ul"
-    body = "\n".join("<li>" + inline("\n".join(item)) + "</li>" for item in items)
+    body = "\n".join("<li>" + inline("\n".join(item), link) + "</li>" for item in items)
     return f"<{tag}>\n{body}\n</{tag}>", i

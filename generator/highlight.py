@@ -45,6 +45,7 @@ class Highlighter:
         self.fallbacks = 0
 
     def __call__(self, code: str, lang: str) -> str:
+        """The HTML of one fenced block."""
         key = (lang, code)
         cached = self._blocks.get(key)
         if cached is not None:

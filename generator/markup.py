@@ -19,21 +19,15 @@ _BACKSLASH = set("\\`*_{}[]()>#+-.!|")
 _ENTITY = {"<": "&lt;", "&": "&amp;", "=": "&#61;", "~": "&#126;", "^": "&#94;"}
 
 
+_TEXT_TABLE = {ord(c): "\\" + c for c in _BACKSLASH} | {ord(c): e for c, e in _ENTITY.items()}
+
+
 def text(value: Any) -> Markup:
     """Markdown-escape a value for running text (one line: newlines become spaces)."""
     if isinstance(value, Markup):
         return value
-    out = []
-    for ch in " ".join(str(value).splitlines()):
-        if ch in _BACKSLASH:
-            out.append("\\" + ch)
-        elif ch in _ENTITY:
-            out.append(_ENTITY[ch])
-        else:
-            out.append(ch)
-    return Markup(  # noqa: S704 - built from escaped text
-        "".join(out)
-    )
+    raw = " ".join(str(value).splitlines())
+    return Markup(raw.translate(_TEXT_TABLE))  # noqa: S704 - every special character is escaped
 
 
 def code(value: Any) -> Markup:

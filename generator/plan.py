@@ -324,11 +324,11 @@ def _source_choices(
     form = _form(source.form, platform, doc, problems, notes, what="the post")
     call_id_field = default_call_id_field(source)
     _check_token(platform, source.field_tokens.get(call_id_field, "call_id"), doc, ("call_id_field",), problems)
-    for i, field in enumerate(offer.fields):
-        if field.show and field.name not in source.field_tokens:
+    for i, contact in enumerate(offer.fields):
+        if contact.show and contact.name not in source.field_tokens:
             _check_token(
                 platform,
-                field.name,
+                contact.name,
                 offer_doc,
                 ("fields", i, "name"),
                 problems,

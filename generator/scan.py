@@ -17,7 +17,7 @@ import html
 import json
 import re
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, quote_plus
@@ -97,19 +97,50 @@ def _contents(path: Path) -> list[bytes]:
     return out
 
 
-def scan_trees(trees: Mapping[str, Path], secrets: Mapping[str, str]) -> list[Leak]:
-    """Every (secret, file) hit in ``trees`` (display prefix -> folder)."""
+def compile_scanner(secrets: Mapping[str, str]) -> Callable[[bytes, str], list[Leak]]:
+    """A function that returns every secret hit in some bytes, shown under a path."""
+    if not secrets:
+        return lambda data, shown: []
+    pattern, owner = _pattern(secrets)
+    anchors = tuple(_anchor(value) for value in secrets.values())
+
+    def scan(data: bytes, shown: str) -> list[Leak]:
+        # Every encoding the build applies keeps a value's letters and digits, up to case: a file
+        # without any secret's longest letter-and-digit run (a fast C search on the lowercased bytes)
+        # holds no secret, and only the rare file that has one is searched with the full pattern.
+        if all(anchors):
+            lowered = data.lower()
+            if not any(anchor in lowered for anchor in anchors):
+                return []
+        return [Leak(owner[m.group(0)], shown) for m in pattern.finditer(data)]
+
+    return scan
+
+
+def _anchor(value: str) -> bytes:
+    """The value's longest run of ASCII letters and digits, lowercased (empty when shorter than 4)."""
+    runs = re.findall(r"[A-Za-z0-9]+", value)
+    longest = max(runs, key=len, default="")
+    return longest.lower().encode() if len(longest) >= 4 else b""
+
+
+def scan_trees(
+    trees: Mapping[str, Path], secrets: Mapping[str, str], skip: Collection[str] = frozenset()
+) -> list[Leak]:
+    """Every (secret, file) hit in ``trees`` (display prefix -> folder), but for files shown in ``skip``."""
     if not secrets:
         return []
-    pattern, owner = _pattern(secrets)
+    scan = compile_scanner(secrets)
     leaks: list[Leak] = []
     for display, root in sorted(trees.items()):
         for path in sorted(root.rglob("*")):
             if path.is_symlink() or not path.is_file():
                 continue
             shown = f"{display}/{path.relative_to(root).as_posix()}"
+            if shown in skip:
+                continue
             for content in _contents(path):
-                leaks.extend(Leak(owner[m.group(0)], shown) for m in pattern.finditer(content))
+                leaks.extend(scan(content, shown))
     return sorted(set(leaks))
 
 

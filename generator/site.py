@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -99,6 +99,11 @@ def build_site(config_file: Path, docs_dir: Path, site_dir: Path, *, strict: boo
     ``sitemap.xml.gz``) comes from ``SOURCE_DATE_EPOCH`` when it is set, so two
     builds of the same input are byte-identical.
     """
+    return build_site_config(config_file, docs_dir, site_dir, strict=strict)[0]
+
+
+def build_site_config(config_file: Path, docs_dir: Path, site_dir: Path, *, strict: bool) -> tuple[list[str], Any]:
+    """:func:`build_site`, also returning the loaded MkDocs config (its theme renders page shells)."""
     from mkdocs import exceptions
     from mkdocs.commands.build import build
 
@@ -114,7 +119,22 @@ def build_site(config_file: Path, docs_dir: Path, site_dir: Path, *, strict: boo
         except (exceptions.MkDocsException, OSError) as exc:
             details = "\n".join(log.messages)
             raise BuildError(f"MkDocs build failed: {exc}" + (f"\n{details}" if details else "")) from None
-    return log.messages
+    return log.messages, config
+
+
+def reference_highlighter(config: Any) -> Callable[[str, str], str]:
+    """Highlight one fenced block exactly as the site's own Markdown extensions do."""
+    import markdown
+
+    names = [e for e in config.markdown_extensions if e in ("pymdownx.highlight", "pymdownx.superfences")]
+    md = markdown.Markdown(extensions=names, extension_configs={k: config.mdx_configs.get(k, {}) for k in names})
+
+    def highlight(code: str, lang: str) -> str:
+        ticks = "`" * max(3, max((len(m) for m in re.findall(r"`+", code)), default=0) + 1)
+        md.reset()
+        return str(md.convert(f"{ticks}{lang}\n{code}\n{ticks}"))
+
+    return highlight
 
 
 def serve(config_file: Path, docs_dir: Path, watch: list[Path], dev_addr: str | None) -> None:

@@ -83,7 +83,7 @@ _ComposeLoader: type[Any] = _PyComposeLoader
 if yaml.__with_libyaml__:  # libyaml composes about ten times faster; same nodes and marks
     from yaml._yaml import CParser
 
-    class _CComposeLoader(CParser, _CoreResolver):  # type: ignore[misc]
+    class _CComposeLoader(CParser, _CoreResolver):
         """The node graph from libyaml, resolved with the YAML 1.2 core schema."""
 
         def __init__(self, text: str) -> None:

@@ -235,7 +235,9 @@ def test_rotate_from_readable_links(project: Callable[..., Path]) -> None:
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[0] == "offer,partner,kind,old_url,new_url"
-    assert lines[1].startswith("solar,sunbuyer,buyer,https://partners.summitcalls.example/p/solar/b-sunbuyer/,https://partners.summitcalls.example/p/")
+    assert lines[1].startswith(
+        "solar,sunbuyer,buyer,https://partners.summitcalls.example/p/solar/b-sunbuyer/,https://partners.summitcalls.example/p/"
+    )
     key = (root / ".postdocs-key").read_text().strip()
     assert lines[1].endswith(page_slug("solar", "buyer", "sunbuyer", bytes.fromhex(key)) + "/")
 
