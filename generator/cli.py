@@ -13,17 +13,20 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import __version__, site
-from .build import Project, build, check, link_rows, links_csv, links_json, load, render_into
+from . import __version__
 from .errors import DataError, ExitCode, GeneratorError, UsageError
-from .exports import page_json
 from .keys import KEY_ENV
-from .plan import Plan
-from .rotation import create_key, git_ignored, rotate_key, rows_csv
+from .project import Project
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .plan import Plan
+
+# Each command imports what it needs when it runs: a build with nothing to do starts in a fraction of a
+# second instead of importing pydantic, Jinja and MkDocs first.
 
 
 class _Group(click.Group):
@@ -91,6 +94,8 @@ def _project(ctx: click.Context) -> Project:
 @click.pass_context
 def check_command(ctx: click.Context) -> None:
     """Validate the catalogue and report every problem as file:line:col: field: message."""
+    from .build import load
+
     checked = load(_project(ctx))
     for note in checked.notes:
         click.echo(note, err=True)
@@ -128,13 +133,21 @@ def build_command(
 ) -> None:
     """Check, render the pages, build the site into site/ and scan it for secrets."""
     project = _project(ctx)
+    from .builder import build
+
     report = build(project, strict=strict, history=history, publish=publish, engine=engine, jobs=jobs)
     for warning in report.warnings:
         click.echo(f"mkdocs {warning}", err=True)
     for note in report.notes:
         click.echo(note, err=True)
     links = f"unguessable (site key from {report.key_source})" if report.key_source else "READABLE AND GUESSABLE"
-    click.echo(f"built {report.pages} partner pages into {project.site_dir}; partner links are {links}")
+    if report.outcome == "up to date":
+        click.echo(f"{project.site_dir} is up to date ({report.pages} partner pages); nothing was written")
+    elif report.outcome == "rebuilt":
+        click.echo(f"rebuilt {report.rendered} of {report.pages} partner pages in {project.site_dir}")
+    else:
+        click.echo(f"built {report.pages} partner pages into {project.site_dir}")
+    click.echo(f"partner links are {links}")
     click.echo(f"owner's link list and setup steps: {project.owner_dir / 'index.html'}")
 
 
@@ -144,6 +157,9 @@ def build_command(
 def serve_command(ctx: click.Context, dev_addr: str | None) -> None:
     """Preview the site, rebuilding when the catalogue or templates change."""
     project = _project(ctx)
+    from . import site
+    from .build import render_into
+
     render_into(project, project.docs_dir)
     os.environ["POSTDOCS_PROJECT"] = str(project.root)
     os.environ["POSTDOCS_CATALOGUE"] = str(project.catalogue)
@@ -157,6 +173,9 @@ def serve_command(ctx: click.Context, dev_addr: str | None) -> None:
 @click.pass_context
 def show_command(ctx: click.Context, offer: str, partner: str, fmt: str) -> None:
     """Print the canonical request(s) of OFFER and PARTNER (a buyer or traffic source id)."""
+    from .build import check
+    from .exports import page_json
+
     plan = check(_project(ctx))
     pages = plan.find(offer, partner)
     if not pages:
@@ -201,6 +220,9 @@ def _not_found(plan: Plan, offer: str, partner: str) -> str:
 def links_command(ctx: click.Context, fmt: str) -> None:
     """List every (offer, partner) pair and the link of its page."""
     project = _project(ctx)
+    from . import site
+    from .build import link_rows, links_csv, links_json, load
+
     checked = load(project)
     plan = checked.plan
     for note in checked.notes:
@@ -288,6 +310,8 @@ def key_group() -> None:
 @click.pass_context
 def key_new_command(ctx: click.Context) -> None:
     """Write a new random site key into .postdocs-key (refused when the project already has a key)."""
+    from .rotation import create_key, git_ignored
+
     path = create_key(_project(ctx))
     click.echo(f"wrote a new site key into {path} (readable by you only; never commit it)")
     click.echo(f"to publish from CI, store the file's content in the {KEY_ENV} secret of your CI")
@@ -305,6 +329,8 @@ def _warn_if_tracked(path: Path, ignored: bool | None) -> None:
 def key_rotate_command(ctx: click.Context, fmt: str) -> None:
     """Replace the site key and print every pair's old -> new link."""
     project = _project(ctx)
+    from .rotation import rotate_key, rows_csv
+
     rotation = rotate_key(project)
     rows = rotation.rows
     if fmt == "csv":

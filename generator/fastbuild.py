@@ -10,10 +10,13 @@
    built by a second MkDocs run.
 
 The site is then exactly what MkDocs would have built from the same Markdown, in a fraction of the time.
+A later build that changes only some pages renders only those (:func:`render_some`), with the shells,
+tables of contents and verified languages this build saved.
 """
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -40,23 +43,30 @@ class FastResult:
 
     warnings: tuple[str, ...]
     pages: tuple[PageResult, ...]
-    public_docs: tuple[str, ...]
-    """Docs files written by the parent (not by a worker)."""
+    files: dict[str, dict[str, str]]
+    """Slug -> every file written for the page (``site/...``, ``docs/...``) -> SHA-256."""
     fallbacks: tuple[str, ...]
     """Slugs of the pages MkDocs built because the fast path could not."""
+    shells: Shells | None
+    trusted: frozenset[str]
+    """Languages the fast highlighter was proven on (through the probes)."""
 
 
 def public_docs(templates: Path, plan: Plan) -> dict[str, str | bytes]:
     """The docs files that are not partner pages: home, folder indexes, robots.txt, assets."""
     env = environment(templates)
     files: dict[str, str | bytes] = {"index.md": render_home(env, plan)}
-    folders = sorted({"/".join(p.slug.split("/")[:i]) for p in plan.pages for i in range(1, p.slug.count("/") + 1)})
-    for folder in folders:
+    for folder in page_folders(plan):
         files[f"{folder}/index.md"] = render_folder(env, plan)
     files["robots.txt"] = "User-agent: *\nDisallow: /p/\n"
     for asset in ASSETS:
         files[asset] = (templates / asset).read_bytes()
     return files
+
+
+def page_folders(plan: Plan) -> list[str]:
+    """Every folder above a partner page (``p``, and ``p/<offer>`` for readable links)."""
+    return sorted({"/".join(p.slug.split("/")[:i]) for p in plan.pages for i in range(1, p.slug.count("/") + 1)})
 
 
 def probe_indices(plan: Plan) -> list[int]:
@@ -105,12 +115,13 @@ def build_fast(
     finally:
         shutil.rmtree(mkdocs_docs, ignore_errors=True)
 
-    shells = Shells(mk_config, site_root, depths) if depths else None
+    shells = Shells.from_build(mk_config, site_root, depths, {}) if depths else None
     _remove_shells(site_root)
     reference = site.reference_highlighter(mk_config)
 
     # The fast path must reproduce MkDocs' own output for every probe.
     check_root = staging_dir(site_root.parent / "probe")
+    trusted: set[str] = set()
     try:
         check_job = Job(plan, history, templates, check_root / "docs", check_root / "site", shells, reference, {})
         for result in render_pages(check_job, probes, jobs=1):
@@ -118,23 +129,50 @@ def build_fast(
             fast = check_root / "site" / result.slug / "index.html"
             if result.fallback or not fast.is_file() or fast.read_bytes() != built.read_bytes():
                 raise Unfaithful(result.slug)
+            trusted.update(result.languages)
     finally:
         shutil.rmtree(check_root, ignore_errors=True)
 
     others = [i for i in range(len(plan.pages)) if i not in set(probes)]
-    job = Job(plan, history, templates, docs_root, site_root, shells, reference, secrets)
+    job = Job(
+        plan,
+        history,
+        templates,
+        docs_root,
+        site_root,
+        shells,
+        reference,
+        secrets,
+        trusted=frozenset(trusted),
+        jinja_cache=docs_root.parent / "cache" / "jinja",
+    )
     results = list(probe_results) + render_pages(job, others, jobs=jobs, progress=progress)
     if progress:
         progress(len(probes))
-    fallbacks = [r for r in results if r.fallback]
+    fallbacks = [r.index for r in results if r.fallback]
     if fallbacks:
-        warnings += _build_fallbacks(config, plan, public, [r.index for r in fallbacks], docs_root, site_root, strict)
+        warnings += build_with_mkdocs(config, plan, public, fallbacks, docs_root, site_root, strict)
+    files = {r.slug: dict(r.files) for r in results}
+    for i in [*probes, *fallbacks]:
+        files[plan.pages[i].slug].update(site_files(site_root, plan.pages[i].slug))
     return FastResult(
         tuple(warnings),
         tuple(sorted(results, key=lambda r: r.index)),
-        tuple(sorted(public)),
-        tuple(r.slug for r in fallbacks),
+        files,
+        tuple(plan.pages[i].slug for i in fallbacks),
+        shells,
+        frozenset(trusted),
     )
+
+
+def site_files(site_root: Path, slug: str) -> dict[str, str]:
+    """``site/<slug>/...`` -> SHA-256 of every file in a page's folder."""
+    folder = site_root / slug
+    return {
+        f"site/{p.relative_to(site_root).as_posix()}": hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _no_highlight(code: str, lang: str) -> str:  # pragma: no cover - never called: no site root, no HTML
@@ -156,7 +194,7 @@ def _remove_shells(site_root: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def _build_fallbacks(
+def build_with_mkdocs(
     config: Path,
     plan: Plan,
     public: Mapping[str, str | bytes],
@@ -165,7 +203,7 @@ def _build_fallbacks(
     site_root: Path,
     strict: bool,
 ) -> list[str]:
-    """MkDocs builds the pages the fast path could not; their folders are copied into the site."""
+    """MkDocs builds these pages (from ``docs_root``); their folders are copied into ``site_root``."""
     docs = staging_dir(docs_root.parent / "mkdocs")
     out = staging_dir(site_root.parent / "fallback")
     try:

@@ -40,10 +40,11 @@ class Heading:
 
 @dataclass
 class Result:
-    """Converted HTML and the page's headings."""
+    """Converted HTML, the page's headings and the languages of its code blocks."""
 
     html: str
     headings: list[Heading] = field(default_factory=list)
+    languages: set[str] = field(default_factory=set)
 
 
 Highlighter = Callable[[str, str], str]
@@ -222,17 +223,23 @@ _TABLE_DELIM = re.compile(r"^\|(?:\s*:?-+:?\s*\|)+\s*$")
 class _State:
     highlight: Highlighter
     link: Linker = _same
-    ids: _Ids = field(default_factory=_Ids)
+    ids: bool = True
+    used: _Ids = field(default_factory=_Ids)
     headings: list[Heading] = field(default_factory=list)
+    languages: set[str] = field(default_factory=set)
     tab_sets: int = 0
 
 
-def convert(text: str, highlight: Highlighter, link: Linker = _same) -> Result:
-    """Convert a page's Markdown (without front matter) to HTML, exactly as Python-Markdown would."""
-    state = _State(highlight, link)
+def convert(text: str, highlight: Highlighter, link: Linker = _same, *, ids: bool = True) -> Result:
+    """Convert a page's Markdown (without front matter) to HTML, exactly as Python-Markdown would.
+
+    ``ids``: headings get ids and permalinks (the ``toc`` extension with ``permalink: true``); without,
+    plain headings (Python-Markdown without ``toc``).
+    """
+    state = _State(highlight, link, ids)
     lines = text.split("\n")
     html_out = "\n".join(_blocks(lines, state)).strip("\n")
-    return Result(html_out, state.headings)
+    return Result(html_out, state.headings, state.languages)
 
 
 def _dedent(lines: list[str], width: int = 4) -> list[str]:
@@ -276,7 +283,11 @@ def _blocks(lines: list[str], state: _State) -> Iterator[str]:
             level = len(m.group(1))
             content = inline(m.group(2), state.link)
             name = html.unescape(_STRIP_TAGS.sub("", content))
-            hid = state.ids.unique(slugify(name))
+            if not state.ids:
+                yield f"<h{level}>{content}</h{level}>"
+                i += 1
+                continue
+            hid = state.used.unique(slugify(name))
             state.headings.append(Heading(level, hid, name, content))
             yield (
                 f'<h{level} id="{hid}">{content}<a class="headerlink" href="#{hid}" '
@@ -293,6 +304,7 @@ def _blocks(lines: list[str], state: _State) -> Iterator[str]:
                 j += 1
             if j >= n or lines[j] != ticks:
                 raise Unsupported("unclosed fence")
+            state.languages.add(lang)
             yield state.highlight("\n".join(lines[i + 1 : j]), lang)
             i = j + 1
             continue
@@ -420,15 +432,17 @@ def _table(rows: list[str], link: Linker) -> str:
     out = ["<table>", "<thead>", "<tr>"]
     out += [f"<th>{inline(c, link)}</th>" for c in head]
     out += ["</tr>", "</thead>", "<tbody>"]
-    for row in rows[2:]:
-        cells = _split_row(row)
-        if len(cells) != width:
-            raise Unsupported("row with a different number of cells")
-        out.append("<tr>")
-        out += [f"<td>{inline(c, link)}</td>" for c in cells]
-        out.append("</tr>")
+    out += [table_row(row, width, link) for row in rows[2:]]
     out += ["</tbody>", "</table>"]
     return "\n".join(out)
+
+
+def table_row(row: str, width: int, link: Linker = _same) -> str:
+    """One body row of a table (``<tr>`` to ``</tr>``)."""
+    cells = _split_row(row)
+    if len(cells) != width:
+        raise Unsupported("row with a different number of cells")
+    return "\n".join(["<tr>", *(f"<td>{inline(c, link)}</td>" for c in cells), "</tr>"])
 
 
 def _list(lines: list[str], i: int, link: Linker) -> tuple[str, int]:

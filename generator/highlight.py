@@ -12,7 +12,7 @@ whose output differs is highlighted by the reference from then on.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from pygments import format as pygments_format
@@ -32,7 +32,7 @@ VERIFY = 3
 class Highlighter:
     """``(code, language) -> HTML`` of a fenced block, as the site's Markdown extensions render it."""
 
-    def __init__(self, reference: Reference) -> None:
+    def __init__(self, reference: Reference, trusted: Iterable[str] = ()) -> None:
         from pymdownx.highlight import BlockHtmlFormatter
 
         self._reference = reference
@@ -40,8 +40,8 @@ class Highlighter:
         self._lexers: dict[str, Lexer | None] = {}
         self._blocks: dict[tuple[str, str], str] = {}
         self._lines: dict[tuple[str, str], list[tuple[Any, str]]] = {}
-        self._checked: dict[str, int] = {}
-        self._trusted: dict[str, bool] = {}
+        self._checked: dict[str, int] = dict.fromkeys(trusted, VERIFY)
+        self._trusted: dict[str, bool] = dict.fromkeys(trusted, True)
         self.fallbacks = 0
 
     def __call__(self, code: str, lang: str) -> str:
@@ -64,6 +64,10 @@ class Highlighter:
                     self.fallbacks += 1
         self._blocks[key] = html
         return html
+
+    def trusted(self) -> set[str]:
+        """Languages verified against the reference (safe to skip verifying in a later build)."""
+        return {lang for lang, n in self._checked.items() if n >= VERIFY and self._trusted.get(lang) is not False}
 
     def _lexer(self, lang: str) -> Lexer | None:
         if lang not in self._lexers:

@@ -47,6 +47,8 @@ class PageResult:
     """(path relative to the site or docs folder, prefixed ``site/`` or ``docs/``, sha256) of every file written."""
     leaks: tuple[Leak, ...] = ()
     exposure: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    """Languages of the page's code blocks."""
 
 
 @dataclass
@@ -62,6 +64,10 @@ class Job:
     reference: Callable[[str, str], str]
     secrets: Mapping[str, str]
     display: Mapping[str, str] = field(default_factory=lambda: {"docs": "build/docs", "site": "site"})
+    trusted: frozenset[str] = frozenset()
+    """Languages the highlighter need not verify again."""
+    jinja_cache: Path | None = None
+    """Where compiled templates are kept between builds."""
 
 
 _JOB: Job | None = None
@@ -72,8 +78,10 @@ class _Worker:
 
     def __init__(self, job: Job) -> None:
         self.job = job
-        self.env = environment(job.templates)
-        self.highlight = Highlighter(job.reference)
+        if job.jinja_cache is not None:
+            job.jinja_cache.mkdir(parents=True, exist_ok=True)
+        self.env = environment(job.templates, job.jinja_cache)
+        self.highlight = Highlighter(job.reference, job.trusted)
         self.scan = compile_scanner(job.secrets)
         self.folders: set[Path] = set()
 
@@ -103,7 +111,8 @@ class _Worker:
         self._write("site", f"{page.slug}/index.html", data, files, leaks)
         for rel in page_exports:
             self._link("docs", "site", rel, files)
-        return PageResult(index, page.slug, False, tuple(files), tuple(leaks), exposure)
+        languages = tuple(sorted(converted.languages))
+        return PageResult(index, page.slug, False, tuple(files), tuple(leaks), exposure, languages)
 
     def _root(self, tree: str) -> Path:
         root = self.job.docs_root if tree == "docs" else self.job.site_root

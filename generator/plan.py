@@ -8,7 +8,7 @@ can send, and the page says so in plain words.  Nothing here does I/O.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 from typing import Literal
@@ -67,11 +67,17 @@ class Page:
     slug: str
     title: str
     builder: Callable[[], Built] = field(repr=False, compare=False)
+    setup_builder: Callable[[], tuple[str, ...]] = field(repr=False, compare=False, default=tuple)
     buyer: BuyerChoices | None = None
-    stored: tuple[Stored, ...] = ()
+    stored_builder: Callable[[], tuple[Stored, ...]] = field(repr=False, compare=False, default=tuple)
     source: SourceChoices | None = None
     conversion_type: str = "none"
     ping_response: dict[str, object] | None = None
+
+    @cached_property
+    def stored(self) -> tuple[Stored, ...]:
+        """What TrackDrive sends a buyer and the fields that keep it (empty for a traffic source)."""
+        return self.stored_builder()
 
     @cached_property
     def built(self) -> Built:
@@ -83,10 +89,12 @@ class Page:
         """What the partner sends (for a source on ping/post: the ping, then the post)."""
         return self.built.requests
 
-    @property
+    @cached_property
     def setup(self) -> tuple[str, ...]:
-        """Steps the offer owner takes in TrackDrive before the page works."""
-        return self.built.setup
+        """Steps the offer owner takes in TrackDrive before the page works (built without the requests)."""
+        if "built" in self.__dict__:
+            return self.built.setup
+        return self.setup_builder()
 
     @property
     def conversion(self) -> Request | None:
@@ -100,6 +108,8 @@ class Plan:
 
     account: Account
     pages: tuple[Page, ...]
+    inputs: Mapping[str, str] = field(default_factory=dict)
+    """Slug -> digest of the catalogue files the page is made from (account, offer, partner, platform)."""
 
     def find(self, offer_id: str, partner_id: str) -> list[Page]:
         """The pages of one offer and partner (a partner can be both buyer and source)."""
@@ -135,7 +145,19 @@ def plan_site(catalogue: Catalogue, key: bytes | None = None) -> Plan:
         if page.slug in slugs:  # pragma: no cover - ids are unique and the hash is 128 bits
             raise DataError([Problem("(site)", 1, 1, "slug", f"two pages would be written at {page.slug}", "")])
         slugs[page.slug] = page
-    return Plan(account, tuple(sorted(pages, key=lambda p: (p.offer.id, p.kind, p.partner_id))))
+    digests = catalogue.digests
+    inputs = {
+        page.slug: "\0".join(
+            (
+                digests.get("account", ""),
+                digests.get(f"offer:{page.offer.id}", ""),
+                digests.get(f"{page.kind}:{page.partner_id}", ""),
+                digests.get(f"platform:{page.platform.id}", page.platform.id),
+            )
+        )
+        for page in pages
+    }
+    return Plan(account, tuple(sorted(pages, key=lambda p: (p.offer.id, p.kind, p.partner_id))), inputs)
 
 
 # --------------------------------------------------------------------------- buyers
@@ -239,7 +261,7 @@ def _buyer_page(
     choices: BuyerChoices,
     key: bytes | None,
 ) -> Page:
-    stored = stored_values(account, offer, buyer, platform)
+    stored = partial(stored_values, account, offer, buyer, platform)
     return Page(
         kind="buyer",
         offer=offer,
@@ -249,8 +271,9 @@ def _buyer_page(
         slug=page_slug(offer.id, "buyer", buyer.id, key),
         title=f"{offer.name}: postback instructions for {buyer.name}",
         builder=partial(_build_buyer, account, offer, pair, buyer, platform, choices, stored),
+        setup_builder=partial(_buyer_setup, buyer, choices, stored),
+        stored_builder=stored,
         buyer=choices,
-        stored=stored,
     )
 
 
@@ -261,9 +284,17 @@ def _build_buyer(
     buyer: Buyer,
     platform: Platform,
     choices: BuyerChoices,
-    stored: tuple[Stored, ...],
+    stored: Callable[[], tuple[Stored, ...]],
 ) -> Built:
     request = build_postback(account, offer, buyer, pair, platform, choices)
+    return Built((request,), _buyer_setup(buyer, choices, stored))
+
+
+def _buyer_setup(
+    buyer: Buyer, choices: BuyerChoices, stored_values: Callable[[], tuple[Stored, ...]]
+) -> tuple[str, ...]:
+    """The owner's setup steps for a buyer page."""
+    stored = stored_values()
     who = buyer.contact.email if buyer.contact and buyer.contact.email else "the buyer's TrackDrive login e-mail"
     setup = [
         f"Edit buyer '{buyer.name}' > Team Access: add {who} to a team with permission to update calls "
@@ -276,7 +307,7 @@ def _build_buyer(
             f"Buyer '{buyer.name}' > Conversion Settings: 'API Postback' with the agreed revenue "
             f"{choices.agreed_revenue}."
         )
-    return Built((request,), tuple(setup))
+    return tuple(setup)
 
 
 # --------------------------------------------------------------------------- traffic sources
@@ -361,6 +392,7 @@ def _source_page(
         slug=page_slug(offer.id, "traffic_source", source.id, key),
         title=f"{offer.name}: posting instructions for {source.name}",
         builder=partial(_build_source, account, offer, pair, source, platform, choices),
+        setup_builder=partial(_source_setup_only, offer, pair, source, choices),
         source=choices,
         conversion_type=source.conversion.type,
         ping_response=ping_response_example(offer.id, source.id) if offer.intake.method == "ping_post" else None,
@@ -377,6 +409,19 @@ def _build_source(
 ) -> Built:
     requests = build_intake(account, offer, source, platform, choices)
     conversion = build_conversion(offer, source, pair, choices)
+    return Built(requests, _source_setup(offer, source, conversion, choices), conversion)
+
+
+def _source_setup_only(
+    offer: Offer, pair: OfferSource, source: TrafficSource, choices: SourceChoices
+) -> tuple[str, ...]:
+    return _source_setup(offer, source, build_conversion(offer, source, pair, choices), choices)
+
+
+def _source_setup(
+    offer: Offer, source: TrafficSource, conversion: Request | None, choices: SourceChoices
+) -> tuple[str, ...]:
+    """The owner's setup steps for a traffic source page (its conversion postback, if any, is built)."""
     setup = [
         f"Traffic source '{source.name}' (TrackDrive id {choices.traffic_source_id}) works on offer '{offer.name}'."
     ]
@@ -402,7 +447,7 @@ def _build_source(
             f"Create an access token for the inbound webhook '{offer.intake.vanity_uri}' and send it to "
             f"'{source.name}' privately (it is not on the page)."
         )
-    return Built(requests, tuple(setup), conversion)
+    return tuple(setup)
 
 
 # --------------------------------------------------------------------------- shared rules

@@ -13,6 +13,7 @@ platform cannot honour, so no page ever describes a request that cannot work.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -60,11 +61,16 @@ class Platform:
 
     def valid_name(self, name: str) -> bool:
         """True when this platform can carry a token for ``name``."""
-        return re.fullmatch(self.name_pattern, self.token_name(name)) is not None
+        return _valid(self.name_pattern, self.token_name(name))
 
     def wrap_example(self, name: str = "field_name") -> str:
         """A token for documentation and error hints."""
         return self.token(name)
+
+
+@functools.lru_cache(maxsize=65536)
+def _valid(pattern: str, token_name: str) -> bool:
+    return re.fullmatch(pattern, token_name) is not None
 
 
 def _looks_qualified(name: str) -> bool:

@@ -14,7 +14,6 @@ import html
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -41,24 +40,13 @@ class RequestView:
     samples: tuple[Sample, ...]
 
 
-def default_templates() -> Path:
-    """The templates shipped with the package (in a source checkout: the repository's ``templates/``)."""
-    packaged = Path(str(resources.files("generator") / "templates"))
-    return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / "templates"
-
-
-def template_dir(project: Path) -> Path:
-    """The project's ``templates/`` when it has one, else the shipped templates."""
-    own = project / "templates"
-    return own if own.is_dir() else default_templates()
-
-
-def environment(templates: Path) -> jinja2.Environment:
+def environment(templates: Path, cache: Path | None = None) -> jinja2.Environment:
     """The Jinja environment every page is rendered with."""
     # Markdown, not HTML: HTML autoescaping would be wrong here; `finalize` escapes every value as Markdown.
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates)),
         auto_reload=False,
+        bytecode_cache=jinja2.FileSystemBytecodeCache(str(cache)) if cache else None,
         undefined=jinja2.StrictUndefined,
         autoescape=False,  # noqa: S701 - Markdown output; finalize escapes every value
         keep_trailing_newline=True,

@@ -27,7 +27,7 @@ from .catalogue import SUFFIXES, display_path
 from .errors import UsageError
 from .models import Id, Subdomain
 from .platforms import BUILTIN, Platform
-from .render import default_templates
+from .project import default_templates
 from .schema import schema_files
 from .writer import sync_tree, write_files
 from .yamlsource import Document, read_document

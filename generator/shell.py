@@ -16,9 +16,10 @@ partner page byte for byte with MkDocs' own output.
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +90,7 @@ class Shell:
 
     def __init__(self, slug: str, html: str, toc_html: str, content_start: int, content_end: int) -> None:
         self.slug = slug
+        self.source = (slug, html, toc_html, content_start, content_end)
         template = html[:content_start] + CONTENT + html[content_end:]
         template = template.replace(toc_html, "\x00toc\x00").replace(f"{slug}/", "\x00slug\x00/")
         self.pieces: list[str] = []
@@ -118,22 +120,34 @@ class Shell:
         return "".join(out)
 
 
+TocRenderer = Callable[[list[Heading]], str]
+
+
 class Shells:
-    """The shells of every depth, with the theme environment that renders tables of contents."""
+    """The shells of every depth, and the theme's table of contents (rendered once per set of headings).
 
-    def __init__(self, config: Any, site_dir: Path, depths: set[int]) -> None:
-        from mkdocs.structure.toc import get_toc
+    Built from an MkDocs build (:meth:`from_build`), or from a build's saved state (:meth:`from_saved`):
+    then MkDocs is loaded only if a page has headings no earlier page had.
+    """
 
-        self._get_toc = get_toc
-        self._config = config
-        self._toc = config.theme.get_env().from_string(TOC_TEMPLATE)
-        self._toc_cache: dict[tuple[object, ...], str] = {}
-        self.by_depth: dict[int, Shell] = {}
-        marker_toc = self.toc_html([Heading(1, H1, H1, H1), Heading(2, H2, H2, H2)])
+    def __init__(
+        self, by_depth: dict[int, Shell], renderer: Callable[[], TocRenderer], toc_cache: dict[str, str]
+    ) -> None:
+        self.by_depth = by_depth
+        self._renderer = renderer
+        self._render: TocRenderer | None = None
+        self.toc_cache = toc_cache
+        """``json of the headings -> HTML``, kept in the build state."""
+
+    @classmethod
+    def from_build(cls, config: Any, site_dir: Path, depths: set[int], toc_cache: dict[str, str]) -> Shells:
+        """The shells MkDocs just built into ``site_dir``."""
+        render = theme_toc(config)
+        marker_toc = render([Heading(1, H1, H1, H1), Heading(2, H2, H2, H2)])
+        by_depth: dict[int, Shell] = {}
         for d in sorted(depths):
             slug = shell_slug(d)
-            path = site_dir / slug / "index.html"
-            html = path.read_text(encoding="utf-8")
+            html = (site_dir / slug / "index.html").read_text(encoding="utf-8")
             start = html.find(f'<h1 id="{H1}">')
             end_marker = f"{CONTENT}</p>"
             end = html.find(end_marker)
@@ -142,18 +156,36 @@ class Shells:
                     f"the theme renders partner pages in a way postdocs cannot reproduce ({slug}); "
                     "build with --engine mkdocs"
                 )
-            self.by_depth[d] = Shell(slug, html, marker_toc, start, end + len(end_marker))
+            by_depth[d] = Shell(slug, html, marker_toc, start, end + len(end_marker))
+        return cls(by_depth, lambda: render, toc_cache)
+
+    @classmethod
+    def from_saved(cls, saved: dict[str, Any], config_file: Path, toc_cache: dict[str, str]) -> Shells:
+        """Shells saved by :meth:`saved`; ``config_file`` is loaded only to render a new table of contents."""
+
+        def renderer() -> TocRenderer:
+            from .site import load_config
+
+            return theme_toc(load_config(config_file))
+
+        by_depth = {int(d): Shell(*args) for d, args in saved.items()}
+        return cls(by_depth, renderer, toc_cache)
+
+    def saved(self) -> dict[str, Any]:
+        """The shells as JSON-ready data."""
+        return {str(d): list(shell.source) for d, shell in self.by_depth.items()}
 
     def toc_html(self, headings: list[Heading]) -> str:
         """The theme's table of contents for these headings (pages of one kind share it: cached)."""
         # The theme leaves a leading h1 (the page title, different on every page) out of the table.
         shown = headings[1:] if headings and headings[0].level == 1 else headings
-        key = (headings[0].level if headings else 0, *((h.level, h.id, h.name, h.html) for h in shown))
-        cached = self._toc_cache.get(key)
+        key = json.dumps([headings[0].level if headings else 0, *([h.level, h.id, h.name, h.html] for h in shown)])
+        cached = self.toc_cache.get(key)
         if cached is None:
-            tokens: Any = toc_tokens(headings)
-            cached = str(self._toc.render(config=self._config, page=_TocPage(self._get_toc(tokens))))
-            self._toc_cache[key] = cached
+            if self._render is None:
+                self._render = self._renderer()
+            cached = self._render(headings)
+            self.toc_cache[key] = cached
         return cached
 
     def page(self, slug: str, meta: Mapping[str, Any], content: str, headings: list[Heading]) -> str:
@@ -162,6 +194,19 @@ class Shells:
         if shell is None or not headings or headings[0].level != 1 or not any(h.level == 2 for h in headings):
             raise Unsupported("a page without an h1 and an h2, or at a depth without a shell")
         return shell.fill(slug, meta, content, self.toc_html(headings), headings[0].id)
+
+
+def theme_toc(config: Any) -> TocRenderer:
+    """The theme's ``partials/toc.html`` as a function of a page's headings."""
+    from mkdocs.structure.toc import get_toc
+
+    template = config.theme.get_env().from_string(TOC_TEMPLATE)
+
+    def render(headings: list[Heading]) -> str:
+        tokens: Any = toc_tokens(headings)
+        return str(template.render(config=config, page=_TocPage(get_toc(tokens))))
+
+    return render
 
 
 def relative_link(page_slug: str, files: set[str]) -> Any:

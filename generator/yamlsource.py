@@ -15,10 +15,12 @@ Nothing here knows about the catalogue; it only produces a :class:`Document`.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -103,12 +105,41 @@ class Position:
 
 @dataclass(frozen=True)
 class Document:
-    """One parsed file: its data and where each value and key was written."""
+    """One parsed file: its data and where each value and key was written.
+
+    Positions are worked out on first use (only a file with a problem needs them) by reading the
+    text again, so a large valid catalogue is read once, without a table of every node's position.
+    """
 
     path: str
     data: Any
-    values: Mapping[Loc, Position] = field(default_factory=dict)
-    keys: Mapping[Loc, Position] = field(default_factory=dict)
+    digest: str = ""
+    """SHA-256 of the file's bytes."""
+    text: str = field(default="", repr=False, compare=False)
+
+    @cached_property
+    def _positions(self) -> tuple[dict[Loc, Position], dict[Loc, Position]]:
+        values: dict[Loc, Position] = {}
+        keys: dict[Loc, Position] = {}
+        if self.text:
+            loader = _ComposeLoader(self.text)
+            try:
+                root = loader.get_single_node()
+            finally:
+                loader.dispose()
+            if root is not None:
+                _walk(root, (), self.path, values, keys, [MAX_NODES])
+        return values, keys
+
+    @property
+    def values(self) -> Mapping[Loc, Position]:
+        """Where each value was written."""
+        return self._positions[0]
+
+    @property
+    def keys(self) -> Mapping[Loc, Position]:
+        """Where each key of a mapping was written."""
+        return self._positions[1]
 
     def locate(self, loc: Loc, *, key: bool = False) -> Position:
         """Position of ``loc``, or of its nearest written ancestor when it is absent."""
@@ -207,14 +238,12 @@ def parse_document(raw: bytes, display: str) -> Document | Problem:
         loader.dispose()
     if root is None:
         return Problem(display, 1, 1, "(file)", "file is empty", "describe one entity in it, or delete the file")
-    values: dict[Loc, Position] = {}
-    keys: dict[Loc, Position] = {}
     budget = [MAX_NODES]
     try:
-        data = _walk(root, (), display, values, keys, budget)
+        data = _walk(root, (), display, None, None, budget)
     except _Stop as stop:
         return stop.problem
-    return Document(display, data, values, keys)
+    return Document(display, data, hashlib.sha256(raw).hexdigest(), text)
 
 
 def _tag(tag: str) -> str:
@@ -235,8 +264,8 @@ def _walk(
     node: Node,
     loc: Loc,
     display: str,
-    values: dict[Loc, Position],
-    keys: dict[Loc, Position],
+    values: dict[Loc, Position] | None,
+    keys: dict[Loc, Position] | None,
     budget: list[int],
 ) -> Any:
     budget[0] -= 1
@@ -250,7 +279,8 @@ def _walk(
         )
     if len(loc) > MAX_DEPTH:
         raise _stop(display, node, loc, f"is nested more than {MAX_DEPTH} levels deep", "flatten the structure")
-    values.setdefault(loc, _pos(node))
+    if values is not None:
+        values.setdefault(loc, _pos(node))
     if isinstance(node, ScalarNode):
         return _scalar(node, loc, display)
     if isinstance(node, SequenceNode):
@@ -278,7 +308,8 @@ def _walk(
                     "remove one of the two; YAML would silently keep only the last",
                 )
             first_seen[name] = _pos(key_node)
-            keys[(*loc, name)] = _pos(key_node)
+            if keys is not None:
+                keys[(*loc, name)] = first_seen[name]
             out[name] = _walk(value_node, (*loc, name), display, values, keys, budget)
         return out
     raise _stop(

@@ -29,7 +29,8 @@ from conftest import EXAMPLE, REPO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.build import Project, build, docs_files, load, owner_files
+from generator.build import Project, docs_files, load, owner_files
+from generator.builder import build
 from generator.errors import DataError
 
 LONG = int(os.environ.get("POSTDOCS_FUZZ_EXAMPLES", "0"))

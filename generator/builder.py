@@ -1,0 +1,368 @@
+"""``postdocs build``: check, render, build, scan and publish the site, redoing only what changed.
+
+Three outcomes:
+
+* **up to date**: the fingerprint (:mod:`state`), every catalogue file, the referenced secrets and the
+  git commit are what the last build recorded: nothing else is read, and nothing is written;
+* **rebuilt**: the fingerprint and the public part are unchanged: only the pages whose digest changed
+  are rendered (:mod:`incremental`), checked, and renamed into place;
+* **built**: everything is rendered into staging folders that replace ``site/``, ``build/docs`` and
+  ``owner/`` with renames.
+
+Either way nothing reaches ``site/`` before every check passed (the secret scan, the crawl from the
+public entry points, every partner page's ``noindex``), and a rebuild's result is byte for byte the
+result of a clean build of the same input.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import site
+from .errors import BuildError
+from .gitrepo import Repo
+from .keys import NO_KEY_WARNING, load_key, publishing, require_key
+from .project import Project
+from .state import State, fingerprint, inputs, same_inputs, secrets_digest
+
+if TYPE_CHECKING:  # pragma: no cover
+    from . import owner
+    from .build import BuildReport, Checked
+    from .fastbuild import FastResult
+    from .history import History
+    from .pagebuild import PageResult
+    from .plan import Plan
+    from .scan import Leak
+
+REBUILD_AT_MOST = 0.5
+"""A change touching more than this share of the pages is built clean (in parallel, from scratch)."""
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to build."""
+
+    strict: bool = False
+    history: bool = True
+    engine: str = "fast"
+    jobs: int | None = None
+    progress: Progress | None = None
+    total: Callable[[int], None] | None = None
+    """Called once with the number of pages about to be rendered (for a progress bar)."""
+
+
+def build(
+    project: Project,
+    *,
+    strict: bool = False,
+    history: bool = True,
+    publish: bool | None = None,
+    environ: Mapping[str, str] | None = None,
+    engine: str = "fast",
+    jobs: int | None = None,
+    progress: Progress | None = None,
+    total: Callable[[int], None] | None = None,
+) -> BuildReport:
+    """Check, render, build the site and scan it; nothing is published unless every step succeeded.
+
+    ``history``: each page shows when its instructions changed (git history of the catalogue).
+    ``publish``: True for a build to publish, False for a preview, None to decide from ``CI``.
+    ``engine``: ``fast`` (MkDocs builds the public pages and one shell per page depth, partner pages
+    are built from the shells in ``jobs`` processes, proven equal to MkDocs' output, and a later
+    build redoes only what changed) or ``mkdocs`` (MkDocs builds every page, every time).
+    """
+    environ = os.environ if environ is None else environ
+    opts = Options(strict, history, engine, jobs, progress, total)
+    reason = publishing(environ, publish)
+    key = load_key(project.root, environ)
+    require_key(key, reason)
+    site.check_source_date_epoch(environ)
+    fp = fingerprint(
+        config=project.config,
+        templates=project.templates,
+        key_text=key.text if key else None,
+        environ=environ,
+        options={"strict": strict, "history": history, "engine": engine, "publish": bool(reason)},
+    )
+    state = State.load(project.state_dir) if engine == "fast" else None
+    head = _head(project.catalogue) if history else None
+    current = inputs(project.catalogue, state.inputs if state else {})
+    source = key.source if key else None
+
+    # Up to date: nothing read beyond the file list, nothing written, nothing heavy even imported.
+    if state is not None and state.fingerprint == fp and state.head == head and _published(project):
+        env_now = secrets_digest({name: environ.get(name, "") for name in state.secret_env})
+        if same_inputs(current, state.inputs) and env_now == state.secret_env_digest:
+            from .build import BuildReport
+
+            notes = ([] if key else [NO_KEY_WARNING]) + state.notes
+            return BuildReport(None, len(state.pages), (), tuple(notes), source, "up to date", 0)
+
+    from . import owner
+    from .build import BuildReport, load
+    from .catalogue import DocumentCache
+    from .history import page_history
+    from .incremental import page_digests, public_digest
+
+    cache = DocumentCache(project.cache_file)
+    parts = owner.PartCache(project.state_dir / "owner.pickle")
+    checked = load(project, environ, publish=reason, cache=cache)
+    plan = checked.plan
+    changes = page_history(project.catalogue, plan) if history else None
+    digests = page_digests(fp, plan, changes)
+    public = public_digest(fp, plan, checked.account_digest)
+    scanned_for = secrets_digest(dict(checked.secrets))
+    env_digest = secrets_digest({name: environ.get(name, "") for name in checked.secret_env})
+    notes = list(checked.notes)
+
+    def record(pages: Mapping[str, str], shells: dict[str, object], toc: dict[str, str], trusted: list[str]) -> None:
+        State(
+            fingerprint=fp,
+            inputs=current,
+            secrets=scanned_for,
+            secret_env=list(checked.secret_env),
+            secret_env_digest=env_digest,
+            head=head,
+            public=public,
+            pages=dict(pages),
+            shells=shells,
+            trusted=trusted,
+            toc=toc,
+            notes=[n for n in notes if n != NO_KEY_WARNING],
+        ).save(project.state_dir)
+        cache.save()
+        parts.save()
+
+    if (
+        state is not None
+        and state.fingerprint == fp
+        and state.public == public
+        and state.secrets == scanned_for
+        and state.shells
+        and _published(project)
+    ):
+        dirty = [i for i, p in enumerate(plan.pages) if state.pages.get(p.slug) != digests[p.slug]]
+        removed = [slug for slug in state.pages if slug not in digests]
+        if len(dirty) <= REBUILD_AT_MOST * max(1, len(plan.pages)):
+            if opts.total:
+                opts.total(len(dirty))
+            warnings, pages = _rebuild(project, opts, plan, changes, checked, state, dirty, removed, digests, parts)
+            record(pages, state.shells, state.toc, state.trusted)
+            outcome = "rebuilt" if dirty or removed else "up to date"
+            return BuildReport(
+                plan, len(plan.pages), warnings, tuple(notes), source, outcome, len(dirty) + len(removed)
+            )
+
+    if opts.total:
+        opts.total(len(plan.pages))
+    warnings, fast, engine_notes = _clean(project, opts, plan, changes, checked, digests, parts)
+    notes += engine_notes
+    if fast is not None:
+        pages = {slug: digests[slug] for slug in fast.files}
+        shells = fast.shells.saved() if fast.shells else {}
+        toc = dict(fast.shells.toc_cache) if fast.shells else {}
+        record(pages, shells, toc, sorted(fast.trusted))
+    else:
+        shutil.rmtree(project.state_dir, ignore_errors=True)
+        cache.save()
+    return BuildReport(plan, len(plan.pages), warnings, tuple(notes), source, "built", len(plan.pages))
+
+
+# --------------------------------------------------------------------------- clean build
+
+
+def _clean(
+    project: Project,
+    opts: Options,
+    plan: Plan,
+    changes: History | None,
+    checked: Checked,
+    digests: Mapping[str, str],
+    parts: owner.PartCache,
+) -> tuple[tuple[str, ...], FastResult | None, list[str]]:
+    """Build everything into staging folders and swap them in."""
+    from .build import docs_files, owner_files
+    from .exposure import exposure_problems
+    from .fastbuild import Unfaithful, build_fast
+    from .scan import check_no_secrets, scan_trees
+    from .writer import staging_dir, swap_in, write_files
+
+    base = site.site_url(project.config)
+    staged = {
+        "docs": staging_dir(project.docs_dir),
+        "site": staging_dir(project.site_dir),
+        "owner": staging_dir(project.owner_dir),
+    }
+    notes: list[str] = []
+    try:
+        write_files(owner_files(project, plan, digests, parts), staged["owner"])
+        fast = None
+        if opts.engine == "fast":
+            try:
+                fast = build_fast(
+                    config=project.config,
+                    templates=project.templates,
+                    plan=plan,
+                    history=changes,
+                    docs_root=staged["docs"],
+                    site_root=staged["site"],
+                    strict=opts.strict,
+                    secrets=checked.secrets,
+                    jobs=opts.jobs,
+                    progress=opts.progress,
+                )
+            except Unfaithful as exc:
+                notes.append(
+                    f"note: the fast engine does not reproduce this theme's page {exc.args[0]}/ exactly; "
+                    "MkDocs built every page (use --engine mkdocs to skip the attempt)"
+                )
+                for folder in ("docs", "site"):
+                    shutil.rmtree(staged[folder])
+                    staged[folder].mkdir()
+        trees = {_shown(project, getattr(project, f"{k}_dir")): path for k, path in staged.items()}
+        checked_pages: list[str] = []
+        if fast is None:
+            write_files(docs_files(project, plan, changes), staged["docs"])
+            warnings = tuple(site.build_site(project.config, staged["docs"], staged["site"], strict=opts.strict))
+            check_no_secrets(trees, checked.secrets)
+        else:
+            warnings = fast.warnings
+            written = {_file_shown(project, p) for r in fast.pages for p, _ in r.files}
+            _raise_leaks([lk for r in fast.pages for lk in r.leaks] + scan_trees(trees, checked.secrets, written))
+            _raise_exposed([line for r in fast.pages for line in r.exposure])
+            checked_pages = _fast_pages(fast.pages)
+        _raise_exposed(
+            exposure_problems(
+                staged["site"], base, [p.slug for p in plan.pages], site.PUBLIC_ENTRY_POINTS, checked_pages
+            )
+        )
+        swap_in(staged["site"], project.site_dir)
+        swap_in(staged["docs"], project.docs_dir)
+        swap_in(staged["owner"], project.owner_dir)
+    finally:
+        for leftover in staged.values():
+            if leftover.exists():
+                shutil.rmtree(leftover, ignore_errors=True)
+    return warnings, fast, notes
+
+
+# --------------------------------------------------------------------------- rebuild
+
+
+def _rebuild(
+    project: Project,
+    opts: Options,
+    plan: Plan,
+    changes: History | None,
+    checked: Checked,
+    state: State,
+    dirty: Sequence[int],
+    removed: Sequence[str],
+    digests: Mapping[str, str],
+    parts: owner.PartCache,
+) -> tuple[tuple[str, ...], dict[str, str]]:
+    """Render the dirty pages, check them, and rename them into place; the public part stays as it is."""
+    from .build import owner_files
+    from .exposure import exposure_problems
+    from .incremental import Rebuilt, commit, rebuild
+    from .scan import scan_trees
+    from .writer import staging_dir, swap_in, write_files
+
+    owner_dir = staging_dir(project.owner_dir)
+    rebuilt: Rebuilt | None = None
+    try:
+        write_files(owner_files(project, plan, digests, parts), owner_dir)
+        rebuilt = rebuild(
+            config=project.config,
+            templates=project.templates,
+            plan=plan,
+            history=changes,
+            state=state,
+            shells_saved=state.shells,
+            dirty=dirty,
+            txn_parent=project.root / "build" / "txn",
+            secrets=checked.secrets,
+            strict=opts.strict,
+            jobs=opts.jobs,
+            progress=opts.progress,
+        )
+        written = {_file_shown(project, p) for r in rebuilt.pages for p, _ in r.files}
+        txn_trees = {
+            _shown(project, project.site_dir): rebuilt.txn / "site",
+            _shown(project, project.docs_dir): rebuilt.txn / "docs",
+        }
+        leaks = [lk for r in rebuilt.pages for lk in r.leaks]
+        leaks += scan_trees(txn_trees, checked.secrets, written)
+        leaks += scan_trees({_shown(project, project.owner_dir): owner_dir}, checked.secrets)
+        _raise_leaks(leaks)
+        _raise_exposed([line for r in rebuilt.pages for line in r.exposure])
+        fallback_pages = [r.slug for r in rebuilt.pages if r.fallback]
+        if fallback_pages:
+            _raise_exposed(exposure_problems(rebuilt.txn / "site", "/", fallback_pages, (), []))
+        roots = {"site": project.site_dir, "docs": project.docs_dir}
+        commit(rebuilt, roots, removed)
+        swap_in(owner_dir, project.owner_dir)
+    finally:
+        if owner_dir.exists():
+            shutil.rmtree(owner_dir, ignore_errors=True)
+        if rebuilt is not None and rebuilt.txn.exists():
+            shutil.rmtree(rebuilt.txn, ignore_errors=True)
+    if rebuilt is None:  # pragma: no cover - rebuild() returned or raised
+        raise BuildError("the rebuild produced nothing")
+    pages = dict(digests)
+    return rebuilt.warnings, pages
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _fast_pages(results: Sequence[PageResult]) -> list[str]:
+    """Partner pages the workers checked as they wrote them (not built by MkDocs)."""
+    return [r.slug for r in results if not r.fallback and any(p.startswith("site/") for p, _ in r.files)]
+
+
+def _raise_leaks(leaks: list[Leak]) -> None:
+    from .scan import SecretLeakError
+
+    if leaks:
+        raise SecretLeakError(leaks)
+
+
+def _raise_exposed(lines: list[str]) -> None:
+    if lines:
+        raise BuildError(
+            "the built site exposes partner pages; nothing was published\n"
+            + "\n".join(f"  {line}" for line in lines)
+            + "\n    hint: keep the partner pages' front matter and templates/theme (sitemap.xml, main.html) "
+            "and the search plugin's exclusions"
+        )
+
+
+def _published(project: Project) -> bool:
+    return project.site_dir.is_dir() and project.docs_dir.is_dir() and project.owner_dir.is_dir()
+
+
+def _head(catalogue: Path) -> str | None:
+    repo = Repo.find(catalogue)
+    return repo.resolve("HEAD") if repo else None
+
+
+def _shown(project: Project, path: Path) -> str:
+    try:
+        return path.relative_to(project.root).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _file_shown(project: Project, written: str) -> str:
+    """``site/x`` or ``docs/x`` as the scan shows it."""
+    tree, _, rel = written.partition("/")
+    root = project.site_dir if tree == "site" else project.docs_dir
+    return f"{_shown(project, root)}/{rel}"

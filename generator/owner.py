@@ -1,0 +1,184 @@
+"""The offer owner's files: every pair, its link and the TrackDrive setup it needs (never published).
+
+``owner/index.md`` is rendered from ``templates/owner.md.j2``, whose document is a header, a table
+row and a section per page; ``owner/index.html`` is its HTML, exactly as Python-Markdown with the
+``tables`` extension converts it.  Rows and sections are kept per page digest, so a rebuild after one
+partner changed renders only that partner's rows and sections.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import pickle
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from . import __version__
+from .fastmd import Unsupported, convert, inline, table_row
+from .links import page_url
+from .plan import Page, Plan
+
+TEMPLATE = "owner.md.j2"
+COLUMNS = 5
+
+
+@dataclass(frozen=True)
+class Part:
+    """One page's row and section, in Markdown and HTML."""
+
+    row_md: str
+    section_md: str
+    row_html: str
+    section_html: str
+
+
+class PartCache:
+    """Rows and sections by page digest, kept between builds."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.parts: dict[str, Part] = {}
+        self.used: set[str] = set()
+        if path is not None and path.is_file():
+            try:
+                with path.open("rb") as f:
+                    version, parts = pickle.load(f)  # noqa: S301 - a file this program wrote, under build/
+                if version == __version__:
+                    self.parts = parts
+            except (OSError, EOFError, ValueError, TypeError, AttributeError, pickle.UnpicklingError):
+                self.parts = {}
+
+    def save(self) -> None:
+        """Keep the parts used in this build (atomically)."""
+        if self.path is None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f".{self.path.name}.tmp")
+        with tmp.open("wb") as f:
+            kept = {k: v for k, v in self.parts.items() if k in self.used}
+            pickle.dump((__version__, kept), f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, self.path)
+
+
+def _no_code(code: str, lang: str) -> str:
+    raise Unsupported("a code block in the owner's index")
+
+
+def _html(markdown_text: str) -> str:
+    try:
+        return convert(markdown_text, _no_code, ids=False).html
+    except Unsupported:
+        import markdown
+
+        return str(markdown.markdown(markdown_text, extensions=["tables"]))
+
+
+def index(
+    env: jinja2.Environment,
+    plan: Plan,
+    site_url: str,
+    digests: Mapping[str, str] | None = None,
+    cache: PartCache | None = None,
+) -> tuple[str, str]:
+    """The owner's index as (Markdown, HTML body)."""
+    module: Any = env.get_template(TEMPLATE).make_module({"rows": [], "account": plan.account})
+    if not all(hasattr(module, name) for name in ("header", "table_head", "row", "section")):
+        # A template of its own, without the per-page macros: render it whole.
+        md = env.get_template(TEMPLATE).render(
+            account=plan.account, rows=[(p, page_url(site_url, p.slug)) for p in plan.pages], plan=plan
+        )
+        return md, _html(md)
+    cache = cache or PartCache(None)
+    parts = [_part(module, page, site_url, digests, cache) for page in plan.pages]
+    header = str(module.header(plan.account, len(plan.pages)))
+    head = str(module.table_head())
+    md = header + head + "".join(p.row_md for p in parts) + "\n" + "".join(p.section_md for p in parts)
+    if not parts or not all(p.row_html and p.section_html for p in parts):
+        return md, _html(md)
+    try:
+        header_html = convert(header, _no_code, ids=False).html
+        head_cells = [c.strip() for c in head.strip("\n").split("\n")[0].strip().strip("|").split("|")]
+        thead = ["<table>", "<thead>", "<tr>", *(f"<th>{inline(c)}</th>" for c in head_cells), "</tr>", "</thead>"]
+    except Unsupported:
+        return md, _html(md)
+    table = "\n".join([*thead, "<tbody>", *(p.row_html for p in parts), "</tbody>", "</table>"])
+    return md, "\n".join([header_html, table, *(p.section_html for p in parts)])
+
+
+def _part(module: Any, page: Page, site_url: str, digests: Mapping[str, str] | None, cache: PartCache) -> Part:
+    digest = digests.get(page.slug) if digests else None
+    if digest is not None:
+        cache.used.add(digest)
+        if digest in cache.parts:
+            return cache.parts[digest]
+    url = page_url(site_url, page.slug)
+    row_md = str(module.row(page, url))
+    section_md = str(module.section(page, url))
+    try:
+        row_html = table_row(row_md.strip("\n"), COLUMNS)
+        section_html = convert(section_md, _no_code, ids=False).html
+    except Unsupported:
+        row_html, section_html = "", ""
+    part = Part(row_md, section_md, row_html, section_html)
+    if digest is not None:
+        cache.parts[digest] = part
+    return part
+
+
+def files(
+    env: jinja2.Environment,
+    plan: Plan,
+    site_url: str,
+    digests: Mapping[str, str] | None = None,
+    cache: PartCache | None = None,
+) -> dict[str, str | bytes]:
+    """``index.md``, ``index.html``, ``links.csv`` and ``links.json``."""
+    md, body = index(env, plan, site_url, digests, cache)
+    html = (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="robots" content="noindex, nofollow">'
+        f"<title>Partner pages</title></head>\n<body>\n{body}\n</body></html>\n"
+    )
+    rows = link_rows(plan, site_url)
+    return {"index.md": md, "index.html": html, "links.csv": links_csv(rows), "links.json": links_json(rows)}
+
+
+def link_rows(plan: Plan, base: str) -> list[dict[str, str]]:
+    """One row per page: offer, partner, direction, platform, link."""
+    return [
+        {
+            "offer": p.offer.id,
+            "partner": p.partner_id,
+            "kind": p.kind,
+            "platform": p.platform.id,
+            "title": p.title,
+            "path": f"{p.slug}/",
+            "url": page_url(base, p.slug),
+        }
+        for p in plan.pages
+    ]
+
+
+def links_csv(rows: list[dict[str, str]]) -> str:
+    """The link list as CSV."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(
+        buf, fieldnames=["offer", "partner", "kind", "platform", "title", "path", "url"], lineterminator="\n"
+    )
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def links_json(rows: list[dict[str, str]]) -> str:
+    """The link list as JSON: an array with one row per line (quick to write and to diff)."""
+    if not rows:
+        return "[]\n"
+    return "[\n" + ",\n".join("  " + json.dumps(row, ensure_ascii=False) for row in rows) + "\n]\n"

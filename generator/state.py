@@ -1,0 +1,159 @@
+"""What the last build produced, so the next one redoes only what changed (``build/state``).
+
+A build records a *fingerprint* of everything that shapes every page (postdocs and the libraries it
+builds with, ``mkdocs.yml``, the templates, the site key, ``SOURCE_DATE_EPOCH``, the build options),
+the size, modification time and SHA-256 of every catalogue file, and for every page a *digest* of
+its own inputs (the fingerprint, its slug, the files of its account, offer, partner and platform,
+and its change history) with every file written for it.
+
+The next build compares: nothing changed means nothing to do and nothing touched; some pages changed
+means only those are rendered; a changed fingerprint or public part means a clean build.  The state
+is written last, so a build interrupted while publishing leaves a state that makes the next build
+redo every page it may have touched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+
+VERSION = 2
+LIBRARIES = ("mkdocs", "mkdocs-material", "pymdown-extensions", "Markdown", "Pygments", "Jinja2", "pydantic")
+
+
+def _digest(parts: Iterable[str | bytes]) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "big"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def tree_digest(root: Path) -> str:
+    """SHA-256 over every file (path and bytes) under ``root``."""
+    parts: list[str | bytes] = []
+    if root.is_dir():
+        for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+            parts += [path.relative_to(root).as_posix(), path.read_bytes()]
+    return _digest(parts)
+
+
+def fingerprint(
+    *,
+    config: Path,
+    templates: Path,
+    key_text: str | None,
+    environ: Mapping[str, str],
+    options: Mapping[str, Any],
+) -> str:
+    """The digest of every input that shapes every page (never holding a secret itself)."""
+    versions = []
+    for name in LIBRARIES:
+        try:
+            versions.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:  # pragma: no cover - all are dependencies
+            versions.append(f"{name}=?")
+    code = tree_digest(Path(__file__).resolve().parent)
+    return _digest(
+        [
+            f"postdocs={__version__}",
+            sys.version,
+            *versions,
+            code,
+            config.read_bytes() if config.is_file() else b"",
+            tree_digest(templates),
+            _digest(["site key", key_text]) if key_text else "no key",
+            environ.get("SOURCE_DATE_EPOCH", ""),
+            json.dumps(dict(options), sort_keys=True),
+        ]
+    )
+
+
+def secrets_digest(values: Mapping[str, str]) -> str:
+    """A digest of the secrets the output was scanned for (a changed secret means a new scan)."""
+    return _digest(f"{k}\0{v}" for k, v in sorted(values.items()))
+
+
+def catalogue_files(root: Path) -> list[Path]:
+    """Every YAML file of the catalogue."""
+    return sorted(p for p in root.rglob("*") if p.suffix in (".yml", ".yaml") and p.is_file())
+
+
+def inputs(root: Path, previous: Mapping[str, list[Any]]) -> dict[str, list[Any]]:
+    """``relative path -> [size, mtime_ns, sha256]`` of every catalogue file; unchanged stats reuse the hash."""
+    out: dict[str, list[Any]] = {}
+    for path in catalogue_files(root):
+        rel = path.relative_to(root).as_posix()
+        st = path.stat()
+        old = previous.get(rel)
+        if old and old[0] == st.st_size and old[1] == st.st_mtime_ns:
+            out[rel] = old
+        else:
+            out[rel] = [st.st_size, st.st_mtime_ns, hashlib.sha256(path.read_bytes()).hexdigest()]
+    return out
+
+
+def same_inputs(a: Mapping[str, list[Any]], b: Mapping[str, list[Any]]) -> bool:
+    """True when both describe the same files with the same contents."""
+    return {k: v[2] for k, v in a.items()} == {k: v[2] for k, v in b.items()}
+
+
+@dataclass
+class State:
+    """The record of the last successful build."""
+
+    fingerprint: str
+    inputs: dict[str, list[Any]]
+    secrets: str
+    """Digest of every secret value the output was scanned for."""
+    secret_env: list[str]
+    """Environment variables the catalogue references as secrets."""
+    secret_env_digest: str
+    """Digest of their values (a changed value means a new scan)."""
+    head: str | None
+    """The git commit the catalogue's history was read at."""
+    public: str
+    """Digest of what the public part (home, folder indexes, shells) depends on."""
+    pages: dict[str, str] = field(default_factory=dict)
+    """Slug -> digest of every page the build wrote (its files follow from the slug)."""
+    shells: dict[str, Any] = field(default_factory=dict)
+    """The page shells, by depth (:meth:`shell.Shells.saved`)."""
+    trusted: list[str] = field(default_factory=list)
+    """Languages the fast highlighter was verified on."""
+    toc: dict[str, str] = field(default_factory=dict)
+    """Rendered tables of contents by their headings."""
+    notes: list[str] = field(default_factory=list)
+    """The build's notes, repeated when a later build finds nothing to do."""
+
+    @classmethod
+    def load(cls, folder: Path) -> State | None:
+        """The state in ``folder``, or None when there is none (or it is from another version)."""
+        try:
+            data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, dict) or data.get("version") != VERSION:
+            return None
+        try:
+            data.pop("version")
+            return cls(**data)
+        except (TypeError, KeyError, AttributeError):
+            return None
+
+    def save(self, folder: Path) -> None:
+        """Write the state atomically."""
+        folder.mkdir(parents=True, exist_ok=True)
+        data = {"version": VERSION, **{f.name: getattr(self, f.name) for f in fields(self)}}
+        tmp = folder / ".manifest.json.tmp"
+        tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+        os.replace(tmp, folder / "manifest.json")
