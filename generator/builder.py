@@ -69,6 +69,9 @@ def build(
     jobs: int | None = None,
     progress: Progress | None = None,
     total: Callable[[int], None] | None = None,
+    shard: tuple[int, int] | None = None,
+    out: Path | None = None,
+    merge: Sequence[Path] = (),
 ) -> BuildReport:
     """Check, render, build the site and scan it; nothing is published unless every step succeeded.
 
@@ -77,6 +80,8 @@ def build(
     ``engine``: ``fast`` (MkDocs builds the public pages and one shell per page depth, partner pages
     are built from the shells in ``jobs`` processes, proven equal to MkDocs' output, and a later
     build redoes only what changed) or ``mkdocs`` (MkDocs builds every page, every time).
+    ``shard`` (K, N) with ``out``: render only the K-th of N shares of the pages into ``out``;
+    ``merge``: publish the site from shard folders (see :mod:`shards`).
     """
     environ = os.environ if environ is None else environ
     opts = Options(strict, history, engine, jobs, progress, total)
@@ -91,6 +96,10 @@ def build(
         environ=environ,
         options={"strict": strict, "history": history, "engine": engine, "publish": bool(reason)},
     )
+    if (shard or merge) and engine != "fast":
+        raise BuildError("sharded builds use the fast engine")
+    if shard or merge:
+        return _sharded(project, opts, environ, reason, fp, shard, out, merge)
     state = State.load(project.state_dir) if engine == "fast" else None
     head = _head(project.catalogue) if history else None
     current = inputs(project.catalogue, state.inputs if state else {})
@@ -173,6 +182,120 @@ def build(
         shutil.rmtree(project.state_dir, ignore_errors=True)
         cache.save()
     return BuildReport(plan, len(plan.pages), warnings, tuple(notes), source, "built", len(plan.pages))
+
+
+# --------------------------------------------------------------------------- shards
+
+
+def _sharded(
+    project: Project,
+    opts: Options,
+    environ: Mapping[str, str],
+    reason: str | None,
+    fp: str,
+    shard: tuple[int, int] | None,
+    out: Path | None,
+    merge: Sequence[Path],
+) -> BuildReport:
+    """Build one shard into ``out``, or publish the site merged from shard folders."""
+    from . import owner
+    from .build import BuildReport, load, owner_files
+    from .catalogue import DocumentCache
+    from .exposure import exposure_problems
+    from .fastbuild import build_fast
+    from .history import page_history
+    from .incremental import page_digests, public_digest
+    from .scan import scan_trees
+    from .shards import ShardManifest, check_shards, link_in, shard_indices, write_shard
+    from .writer import staging_dir, swap_in, write_files
+
+    checked = load(project, environ, publish=reason, cache=DocumentCache(project.cache_file))
+    plan = checked.plan
+    changes = page_history(project.catalogue, plan) if opts.history else None
+    digests = page_digests(fp, plan, changes)
+    source = checked.key.source if checked.key else None
+    if shard is not None:
+        if out is None:
+            raise BuildError("--shard needs --out DIR, the folder the shard is written to")
+        indices = shard_indices(plan, shard)
+        if opts.total:
+            opts.total(len(indices))
+        out = out.resolve()
+        work = {
+            "docs": staging_dir(out.parent / f".{out.name}-docs"),
+            "site": staging_dir(out.parent / f".{out.name}-site"),
+        }
+        try:
+            fast = build_fast(
+                config=project.config,
+                templates=project.templates,
+                plan=plan,
+                history=changes,
+                docs_root=work["docs"],
+                site_root=work["site"],
+                strict=opts.strict,
+                secrets=checked.secrets,
+                jobs=opts.jobs,
+                progress=opts.progress,
+                only=indices,
+            )
+            _raise_leaks([lk for r in fast.pages for lk in r.leaks])
+            exposure = [line for r in fast.pages for line in r.exposure]
+            pages = {plan.pages[i].slug: digests[plan.pages[i].slug] for i in indices}
+            write_shard(out, work, plan, indices, ShardManifest(fp, shard, pages, exposure))
+        finally:
+            for folder in work.values():
+                shutil.rmtree(folder, ignore_errors=True)
+        return BuildReport(plan, len(plan.pages), fast.warnings, checked.notes, source, "shard", len(indices))
+
+    manifests = [ShardManifest.load(folder) for folder in merge]
+    check_shards(manifests, fp, digests)
+    base = site.site_url(project.config)
+    staged = {k: staging_dir(getattr(project, f"{k}_dir")) for k in ("docs", "site", "owner")}
+    parts = owner.PartCache(project.state_dir / "owner.pickle")
+    try:
+        write_files(owner_files(project, plan, digests, parts), staged["owner"])
+        fast = build_fast(
+            config=project.config,
+            templates=project.templates,
+            plan=plan,
+            history=changes,
+            docs_root=staged["docs"],
+            site_root=staged["site"],
+            strict=opts.strict,
+            secrets=checked.secrets,
+            jobs=opts.jobs,
+            only=[],
+        )
+        for folder in merge:
+            link_in(folder, staged)
+        trees = {_shown(project, getattr(project, f"{k}_dir")): path for k, path in staged.items()}
+        _raise_leaks(scan_trees(trees, checked.secrets))
+        slugs = [p.slug for p in plan.pages]
+        _raise_exposed(exposure_problems(staged["site"], base, slugs, site.PUBLIC_ENTRY_POINTS, slugs))
+        swap_in(staged["site"], project.site_dir)
+        swap_in(staged["docs"], project.docs_dir)
+        swap_in(staged["owner"], project.owner_dir)
+    finally:
+        for folder in staged.values():
+            if folder.exists():
+                shutil.rmtree(folder, ignore_errors=True)
+    State(
+        fingerprint=fp,
+        inputs=inputs(project.catalogue, {}),
+        secrets=secrets_digest(dict(checked.secrets)),
+        secret_env=list(checked.secret_env),
+        secret_env_digest=secrets_digest({n: environ.get(n, "") for n in checked.secret_env}),
+        head=_head(project.catalogue) if opts.history else None,
+        public=public_digest(fp, plan, checked.account_digest),
+        pages=dict(digests),
+        shells=fast.shells.saved() if fast.shells else {},
+        trusted=sorted(fast.trusted),
+        toc=dict(fast.shells.toc_cache) if fast.shells else {},
+        notes=[n for n in checked.notes if n != NO_KEY_WARNING],
+    ).save(project.state_dir)
+    parts.save()
+    return BuildReport(plan, len(plan.pages), fast.warnings, checked.notes, source, "merged", 0)
 
 
 # --------------------------------------------------------------------------- clean build

@@ -127,21 +127,63 @@ def check_command(ctx: click.Context) -> None:
     "(proven equal to MkDocs' output); mkdocs: MkDocs builds every page.",
 )
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Processes to build with [default: CPUs].")
+@click.option("--shard", metavar="K/N", default=None, help="Build only the K-th of N shares of the pages (with --out).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder a --shard build is written to.",
+)
+@click.option(
+    "--merge",
+    "merge",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    multiple=True,
+    help="Publish the site from these shard folders (repeat the option for each).",
+)
 @click.pass_context
 def build_command(
-    ctx: click.Context, strict: bool, history: bool, publish: bool | None, engine: str, jobs: int | None
+    ctx: click.Context,
+    strict: bool,
+    history: bool,
+    publish: bool | None,
+    engine: str,
+    jobs: int | None,
+    shard: str | None,
+    out: Path | None,
+    merge: tuple[Path, ...],
 ) -> None:
     """Check, render the pages, build the site into site/ and scan it for secrets."""
     project = _project(ctx)
     from .builder import build
+    from .progress import Progress
+    from .shards import parse_shard
 
-    report = build(project, strict=strict, history=history, publish=publish, engine=engine, jobs=jobs)
+    progress = Progress()
+    report = build(
+        project,
+        strict=strict,
+        history=history,
+        publish=publish,
+        engine=engine,
+        jobs=jobs,
+        progress=progress.advance,
+        total=progress.total,
+        shard=parse_shard(shard) if shard else None,
+        out=out,
+        merge=merge,
+    )
     for warning in report.warnings:
         click.echo(f"mkdocs {warning}", err=True)
     for note in report.notes:
         click.echo(note, err=True)
     links = f"unguessable (site key from {report.key_source})" if report.key_source else "READABLE AND GUESSABLE"
-    if report.outcome == "up to date":
+    if report.outcome == "shard":
+        click.echo(f"built shard {shard}: {report.rendered} of {report.pages} partner pages into {out}")
+        return
+    if report.outcome == "merged":
+        click.echo(f"merged {len(merge)} shards: {report.pages} partner pages into {project.site_dir}")
+    elif report.outcome == "up to date":
         click.echo(f"{project.site_dir} is up to date ({report.pages} partner pages); nothing was written")
     elif report.outcome == "rebuilt":
         click.echo(f"rebuilt {report.rendered} of {report.pages} partner pages in {project.site_dir}")

@@ -95,8 +95,12 @@ def build_fast(
     secrets: Mapping[str, str],
     jobs: int | None = None,
     progress: Callable[[int], None] | None = None,
+    only: Sequence[int] | None = None,
 ) -> FastResult:
-    """Build the whole site into ``site_root`` and its Markdown into ``docs_root`` (both empty staging folders)."""
+    """Build the whole site into ``site_root`` and its Markdown into ``docs_root`` (both empty staging folders).
+
+    ``only``: render just these pages (a shard); the public part and the probes are still built.
+    """
     public = public_docs(templates, plan)
     write_files(public, docs_root)
     probes = probe_indices(plan)
@@ -133,7 +137,9 @@ def build_fast(
     finally:
         shutil.rmtree(check_root, ignore_errors=True)
 
-    others = [i for i in range(len(plan.pages)) if i not in set(probes)]
+    wanted = set(range(len(plan.pages))) if only is None else set(only)
+    others = sorted(wanted - set(probes))
+    probe_results = [r for r in probe_results if r.index in wanted]
     job = Job(
         plan,
         history,
@@ -148,12 +154,12 @@ def build_fast(
     )
     results = list(probe_results) + render_pages(job, others, jobs=jobs, progress=progress)
     if progress:
-        progress(len(probes))
+        progress(len(probe_results))
     fallbacks = [r.index for r in results if r.fallback]
     if fallbacks:
         warnings += build_with_mkdocs(config, plan, public, fallbacks, docs_root, site_root, strict)
     files = {r.slug: dict(r.files) for r in results}
-    for i in [*probes, *fallbacks]:
+    for i in [*(r.index for r in probe_results), *fallbacks]:
         files[plan.pages[i].slug].update(site_files(site_root, plan.pages[i].slug))
     return FastResult(
         tuple(warnings),
