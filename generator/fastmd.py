@@ -212,10 +212,11 @@ class _Ids:
 
 _HEADING = re.compile(r"^(#{1,6}) +(.*?)\s*$")
 _ADMONITION = re.compile(r'^!!! ([a-z]+)(?: "(.*)")?\s*$')
-_TAB = re.compile(r'^=== "((?:[^"\\]|\\.)*)"\s*$')
+_TAB = re.compile(r'^=== "(.*)"[ ]*$')
 _FENCE = re.compile(r"^(`{3,})([A-Za-z0-9_+-]*)\s*$")
-_OL = re.compile(r"^([0-9]+)\. (.*)$")
-_UL = re.compile(r"^[-*] (.*)$")
+_OL = re.compile(r"^([0-9]+)\.[ ]+(.*)$")
+_UL = re.compile(r"^[-*][ ]+(.*)$")
+_SETEXT = re.compile(r"^ {0,3}(?:=+|-+)\s*$")
 _TABLE_DELIM = re.compile(r"^\|(?:\s*:?-+:?\s*\|)+\s*$")
 
 
@@ -242,10 +243,15 @@ def convert(text: str, highlight: Highlighter, link: Linker = _same, *, ids: boo
     return Result(html_out, state.headings, state.languages)
 
 
+def _blank(line: str) -> bool:
+    """A blank line as Python-Markdown sees it: nothing but spaces and tabs."""
+    return not line.strip(" \t")
+
+
 def _dedent(lines: list[str], width: int = 4) -> list[str]:
     out = []
     for line in lines:
-        if line.strip() == "":
+        if _blank(line):
             out.append("")
         elif line.startswith(" " * width):
             out.append(line[width:])
@@ -257,10 +263,10 @@ def _dedent(lines: list[str], width: int = 4) -> list[str]:
 def _take_indented(lines: list[str], i: int) -> tuple[list[str], int]:
     """Lines from ``i`` that belong to an indented block (blank lines included until a dedent)."""
     body: list[str] = []
-    while i < len(lines) and (lines[i].startswith("    ") or lines[i].strip() == ""):
+    while i < len(lines) and (lines[i].startswith("    ") or _blank(lines[i])):
         body.append(lines[i])
         i += 1
-    while body and body[-1].strip() == "":
+    while body and _blank(body[-1]):
         body.pop()
         i -= 1
     return body, i
@@ -270,7 +276,7 @@ def _blocks(lines: list[str], state: _State) -> Iterator[str]:
     i, n = 0, len(lines)
     while i < n:
         line = lines[i]
-        if line.strip() == "":
+        if _blank(line):
             i += 1
             continue
         if line.startswith("<!--"):
@@ -337,10 +343,18 @@ def _blocks(lines: list[str], state: _State) -> Iterator[str]:
         if line.startswith(("    ", "\t", "#", ">", "!!!", "===", "---", "- ", "* ", "+ ")):
             raise Unsupported(f"unsupported block: {line[:20]!r}")
         para = []
-        while i < n and lines[i].strip() != "" and not _starts_block(lines[i]):
+        while i < n and not _blank(lines[i]) and not _starts_block(lines[i]):
+            if para and (lines[i].lstrip().startswith(">") or _SETEXT.match(lines[i])):
+                raise Unsupported("a block quote or a heading underline right after a paragraph")
             para.append(lines[i])
             i += 1
-        yield "<p>" + inline("\n".join(para).strip(), state.link) + "</p>"
+        if i < n and not _blank(lines[i]) and not _HEADING.match(lines[i]):
+            # Python-Markdown reads most blocks only at the start of a block: a list or table line right after
+            # a paragraph stays in the paragraph there.  Leave such Markdown to it.
+            raise Unsupported("a block right after a paragraph, without a blank line")
+        if any(line.endswith("  ") for line in para[:-1]):
+            raise Unsupported("two spaces at the end of a line (a line break)")
+        yield "<p>" + inline("\n".join(para).lstrip(), state.link) + "</p>"
 
 
 def _starts_block(line: str) -> bool:
@@ -362,13 +376,13 @@ def _tabs(lines: list[str], i: int, state: _State) -> tuple[str, int]:
     blocks: list[str] = []
     n = len(lines)
     while i < n and (m := _TAB.match(lines[i])):
-        labels.append(m.group(1).replace('\\"', '"').replace("\\\\", "\\"))
+        labels.append(m.group(1))
         body, i = _take_indented(lines, i + 1)
         if not body:
             raise Unsupported("empty tab")
         blocks.append("\n".join(_blocks(_dedent(body), state)))
         j = i
-        while j < n and lines[j].strip() == "":
+        while j < n and _blank(lines[j]):
             j += 1
         if j < n and _TAB.match(lines[j]):
             i = j
@@ -396,7 +410,7 @@ def _split_row(row: str) -> list[str]:
     if not body.startswith("|") or not body.endswith("|"):
         raise Unsupported("table row without outer pipes")
     if "\\" not in body and "`" not in body:
-        return [c.strip() for c in body[1:-1].split("|")]
+        return [c.strip(" ") for c in body[1:-1].split("|")]
     cells: list[str] = []
     cur: list[str] = []
     i = 1
@@ -419,7 +433,7 @@ def _split_row(row: str) -> list[str]:
             cur.append(ch)
         i += 1
     cells.append("".join(cur))
-    return [c.strip() for c in cells]
+    return [c.strip(" ") for c in cells]
 
 
 def _table(rows: list[str], link: Linker) -> str:
@@ -457,16 +471,15 @@ def _list(lines: list[str], i: int, link: Linker) -> tuple[str, int]:
             items.append([m.group(2) if ordered else m.group(1)])
         elif line.startswith("   ") and line.strip() and items:
             items[-1].append(line)
+        elif not _blank(line):
+            raise Unsupported("a line right after a list item, neither an item nor indented")
         else:
             break
         i += 1
-    if (
-        i < n
-        and lines[i].strip() == ""
-        and i + 1 < n
-        and (pattern.match(lines[i + 1]) or lines[i + 1].startswith("   "))
-    ):
+    if i < n and _blank(lines[i]) and i + 1 < n and (pattern.match(lines[i + 1]) or lines[i + 1].startswith("   ")):
         raise Unsupported("loose list")
     tag = "ol" if ordered else "ul"
-    body = "\n".join("<li>" + inline("\n".join(item), link) + "</li>" for item in items)
+    if any(line.endswith("  ") for item in items for line in item[:-1]):
+        raise Unsupported("two spaces at the end of a line (a line break)")
+    body = "\n".join("<li>" + inline("\n".join(item).lstrip(), link) + "</li>" for item in items)
     return f"<{tag}>\n{body}\n</{tag}>", i

@@ -80,6 +80,23 @@ def _html(markdown_text: str) -> str:
         return str(markdown.markdown(markdown_text, extensions=["tables"]))
 
 
+DOCUMENT = (
+    "{{ header(account, rows | length) | safe }}{{ table_head() | safe }}"
+    "{% for page, url in rows %}{{ row(page, url) | safe }}{% endfor %}\n"
+    "\n"
+    "{% for page, url in rows %}{{ section(page, url) | safe }}{% endfor %}\n"
+)
+"""The document the template must end with for postdocs to compose it from its macros."""
+
+
+def _composable(env: jinja2.Environment) -> bool:
+    """True when the template's document is exactly the composition of its macros."""
+    if env.loader is None:  # pragma: no cover - environment() always sets one
+        return False
+    source, _, _ = env.loader.get_source(env, TEMPLATE)
+    return source.rsplit("-#}\n", 1)[-1] == DOCUMENT
+
+
 def index(
     env: jinja2.Environment,
     plan: Plan,
@@ -89,7 +106,7 @@ def index(
 ) -> tuple[str, str]:
     """The owner's index as (Markdown, HTML body)."""
     module: Any = env.get_template(TEMPLATE).make_module({"rows": [], "account": plan.account})
-    if not all(hasattr(module, name) for name in ("header", "table_head", "row", "section")):
+    if not _composable(env) or not all(hasattr(module, n) for n in ("header", "table_head", "row", "section")):
         # A template of its own, without the per-page macros: render it whole.
         md = env.get_template(TEMPLATE).render(
             account=plan.account, rows=[(p, page_url(site_url, p.slug)) for p in plan.pages], plan=plan

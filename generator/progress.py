@@ -19,14 +19,14 @@ class Progress:
         self.total_pages = 0
         self.done = 0
         self.started = time.monotonic()
-        self._next_line = 0.1
+        self._logged = 0
 
     def total(self, pages: int) -> None:
         """The number of pages this build renders."""
         self.total_pages = pages
         self.done = 0
         self.started = time.monotonic()
-        self._next_line = 0.1
+        self._logged = 0
 
     def advance(self, pages: int) -> None:
         """``pages`` more pages are rendered."""
@@ -41,11 +41,10 @@ class Progress:
             end = "\n" if self.done == self.total_pages else ""
             self.stream.write(f"\rrendering pages [{bar}] {self.done:,}/{self.total_pages:,}{end}")
             self.stream.flush()
-        elif share >= self._next_line or self.done == self.total_pages:
+        elif self.done * 10 // self.total_pages > self._logged:
+            self._logged = self.done * 10 // self.total_pages
             elapsed = time.monotonic() - self.started
             self.stream.write(
                 f"rendering pages: {self.done:,}/{self.total_pages:,} ({share:.0%}) after {elapsed:.1f} s\n"
             )
             self.stream.flush()
-            while self._next_line <= share:
-                self._next_line += 0.1

@@ -19,7 +19,8 @@ from conftest import REPO
 SKELETON = REPO / "generator" / "skeleton" / "workflows"
 PUBLISH = [REPO / ".github/workflows/publish.yml", SKELETON / "publish.yml"]
 PULL_REQUEST = [REPO / ".github/workflows/pull-request.yml", SKELETON / "pull-request.yml"]
-ALL = [*PUBLISH, *PULL_REQUEST]
+SHARDED = REPO / ".github/workflows/sharded-build.yml"
+ALL = [*PUBLISH, *PULL_REQUEST, SHARDED]
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -96,3 +97,22 @@ def test_pull_request_workflow(path: Path) -> None:
     comment = uses(job, "actions/github-script")
     assert "partner-changes.md" in comment["with"]["script"] and "updateComment" in comment["with"]["script"]
     assert comment["if"] == "github.event.pull_request.head.repo.full_name == github.repository"
+
+
+def test_sharded_workflow() -> None:
+    """Four shards built in a matrix, merged and checked by one more job, published only when asked."""
+    data = load(SHARDED)
+    assert set(data["on"]) == {"workflow_dispatch"}
+    shard, merge, deploy = data["jobs"]["shard"], data["jobs"]["merge"], data["jobs"]["deploy"]
+    count = len(shard["strategy"]["matrix"]["shard"])
+    assert shard["strategy"]["matrix"]["shard"] == list(range(1, count + 1))
+    build = next(s for s in steps(shard) if "--shard" in str(s.get("run", "")))
+    assert f"--shard ${{{{ matrix.shard }}}}/{count}" in build["run"] and "--publish" in build["run"]
+    assert build["env"]["POSTDOCS_SITE_KEY"] == "${{ secrets.POSTDOCS_SITE_KEY }}"
+    assert uses(shard, "actions/upload-artifact")["with"]["name"] == "shard-${{ matrix.shard }}"
+    merged = next(s for s in steps(merge) if "--merge" in str(s.get("run", "")))
+    assert all(f"--merge shard-{k}" in merged["run"] for k in range(1, count + 1))
+    assert merge["needs"] == "shard" and deploy["needs"] == "merge"
+    for job in (shard, merge):  # every job dates the build alike, or the merge refuses the shards
+        assert any("SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)" in str(s.get("run", "")) for s in steps(job))
+    assert uses(deploy, "actions/deploy-pages")

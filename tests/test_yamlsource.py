@@ -120,3 +120,28 @@ def test_merge_keys_are_refused() -> None:
 
 def test_several_documents_are_refused() -> None:
     assert "invalid YAML" in problem("a: 1\n---\nb: 2\n")
+
+
+def test_libyaml_and_pure_python_read_the_same_documents() -> None:
+    from generator import yamlsource
+
+    text = "a: 1\nb:\n  - x: yes\n    y: 12.50\n  - [1, 2, {c: d}]\nlong: >-\n  folded\n  text\n"
+    docs = []
+    for loader in {yamlsource._PyComposeLoader, yamlsource._ComposeLoader}:
+        original = yamlsource._ComposeLoader
+        yamlsource._ComposeLoader = loader
+        try:
+            doc = parse(text)
+            assert isinstance(doc, Document)
+            docs.append((doc.data, dict(doc.values), dict(doc.keys)))
+        finally:
+            yamlsource._ComposeLoader = original
+    assert all(d == docs[0] for d in docs)
+
+
+def test_positions_are_worked_out_only_when_needed() -> None:
+    doc = parse("a: 1\nb: [x, y]\n")
+    assert isinstance(doc, Document)
+    assert "_positions" not in doc.__dict__
+    assert doc.locate(("b", 1)).col == 8
+    assert "_positions" in doc.__dict__

@@ -1,0 +1,170 @@
+"""The fast converter produces Python-Markdown's HTML exactly, or says it cannot (never something else)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import markdown
+import pytest
+from conftest import REPO, copy_project
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_hostile import HOSTILE, catalogue
+
+from generator import markup
+from generator.build import Project, check, docs_files
+from generator.fastmd import Unsupported, convert
+from generator.highlight import Highlighter
+
+EXTENSIONS = [
+    "admonition",
+    "attr_list",
+    "tables",
+    "toc",
+    "pymdownx.details",
+    "pymdownx.highlight",
+    "pymdownx.superfences",
+    "pymdownx.tabbed",
+]
+CONFIGS = {"toc": {"permalink": True}, "pymdownx.tabbed": {"alternate_style": True}}
+REFERENCE = markdown.Markdown(extensions=EXTENSIONS, extension_configs=CONFIGS)
+FENCES = markdown.Markdown(extensions=["pymdownx.highlight", "pymdownx.superfences"])
+
+
+def reference(text: str) -> str:
+    REFERENCE.reset()
+    return str(REFERENCE.convert(text))
+
+
+def fence(code: str, lang: str) -> str:
+    FENCES.reset()
+    return str(FENCES.convert(f"````{lang}\n{code}\n````"))
+
+
+def body(text: str) -> str:
+    return text.split("---\n", 2)[2] if text.startswith("---\n") else text
+
+
+def pages(root: Path) -> dict[str, str]:
+    project = Project.at(root)
+    plan = check(project)
+    files = docs_files(project, plan)
+    return {name: body(str(text)) for name, text in files.items() if name.endswith(".md") and name != "index.md"}
+
+
+def test_every_page_of_the_example_converts_exactly() -> None:
+    converted = 0
+    highlight = Highlighter(fence)
+    for name, text in pages(REPO).items():
+        if name.endswith("/index.md"):
+            continue
+        assert convert(text, highlight).html == reference(text), name
+        converted += 1
+    assert converted == 12
+
+
+def test_every_page_of_a_hostile_catalogue_converts_exactly_or_is_refused(tmp_path: Path) -> None:
+    root = copy_project(tmp_path, catalogue(HOSTILE))
+    exact = 0
+    for name, text in pages(root).items():
+        try:
+            html = convert(text, Highlighter(fence)).html
+        except Unsupported:
+            continue
+        assert html == reference(text), name
+        exact += 1
+    assert exact >= 3
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "> a quote\n",
+        "para\n> quote\n",
+        "para\n1. not a list here\n",
+        "1. item\nlazy continuation\n",
+        "<div>raw</div>\n",
+        "a _b_ c\n",
+        "    indented code\n",
+        "Setext\n---\n",
+        "a & b\n",
+        "x\\y\n",
+        "| a | b |\n|:--|---|\n| 1 | 2 |\n",
+    ],
+)
+def test_markdown_outside_the_subset_is_refused(text: str) -> None:
+    with pytest.raises(Unsupported):
+        convert(text, fence)
+
+
+def test_a_link_only_to_the_pages_own_files() -> None:
+    from generator.shell import relative_link
+
+    link = relative_link("p/abc", {"p/abc/openapi.json"})
+    assert convert("[o](abc/openapi.json)\n", fence, link).html == '<p><a href="openapi.json">o</a></p>'
+    for href in ("http://example.com", "/p/other", "other/openapi.json", "abc/missing.json", "../x.md"):
+        with pytest.raises(Unsupported):
+            convert(f"[o]({href})\n", fence, link)
+
+
+TEXT = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"))
+    | st.sampled_from(list("<>&|`*_[]{}()#+-.!=~^\\ \"'")),
+    max_size=40,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(TEXT, TEXT, TEXT)
+def test_escaped_text_in_every_construct_converts_exactly(a: str, b: str, c: str) -> None:
+    """Catalogue text lands in paragraphs, headings, tables, lists, admonitions, tabs and code spans."""
+    doc = "\n".join(
+        [
+            f"# {markup.text(a)}",
+            "",
+            f"{markup.text(b)} {markup.code(c)} **{markup.text(a)}**",
+            "",
+            "| A | B |",
+            "|---|---|",
+            f"| {markup.cell(b)} | {markup.code(c)} |",
+            "",
+            f"1. {markup.text(c)}",
+            f"2. {markup.text(a)}",
+            "",
+            '!!! note "Note"',
+            f"    {markup.text(b)}",
+            "",
+            f"=== {markup.quoted(a or 'x')}",
+            "",
+            f"    {markup.fence(c, 'text')}".replace("\n", "\n    "),
+            "",
+        ]
+    )
+    try:
+        html = convert(doc, fence).html
+    except Unsupported:
+        return
+    assert html == reference(doc)
+
+
+def test_the_highlighter_gives_up_on_a_language_the_reference_renders_differently() -> None:
+    calls: list[str] = []
+
+    def odd_reference(code: str, lang: str) -> str:
+        calls.append(lang)
+        return fence(code, lang).replace("highlight", "highlight odd") if lang == "json" else fence(code, lang)
+
+    highlight = Highlighter(odd_reference)
+    for n in range(5):
+        assert highlight(f'{{"a": "{n}"}}', "json") == odd_reference(f'{{"a": "{n}"}}', "json")
+        assert highlight(f"print({n})", "python") == fence(f"print({n})", "python")
+    assert highlight.trusted() == {"python"}
+    assert highlight.fallbacks >= 5
+
+
+def test_trusted_languages_skip_the_reference() -> None:
+    def no_reference(code: str, lang: str) -> str:
+        raise AssertionError("a trusted language is not checked again")
+
+    highlight = Highlighter(no_reference, trusted=["python"])
+    assert highlight("print(1)", "python") == fence("print(1)", "python")

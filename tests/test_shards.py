@@ -1,0 +1,135 @@
+"""Shards built on separate machines merge into exactly the site one machine builds."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from conftest import EXAMPLE_SECRETS, TEST_KEY, copy_project
+
+from generator.cli import main
+from generator.errors import UsageError
+from generator.progress import Progress
+from generator.shards import parse_shard, shard_of
+
+ENV: dict[str, str | None] = {"POSTDOCS_SITE_KEY": TEST_KEY, "SOURCE_DATE_EPOCH": "1700000000", **EXAMPLE_SECRETS}
+TREES = ("site", "build/docs", "owner")
+
+
+def run(root: Path, *args: str, env: dict[str, str | None] | None = None) -> Result:
+    return CliRunner(env={**ENV, **(env or {})}).invoke(main, ["--project", str(root), *args], catch_exceptions=False)
+
+
+def trees(root: Path) -> dict[str, dict[str, bytes]]:
+    return {
+        name: {
+            p.relative_to(root / name).as_posix(): p.read_bytes()
+            for p in sorted((root / name).rglob("*"))
+            if p.is_file()
+        }
+        for name in TREES
+    }
+
+
+@pytest.fixture(scope="module")
+def single(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, bytes]]:
+    root = copy_project(tmp_path_factory.mktemp("single"))
+    assert run(root, "build").exit_code == 0
+    return trees(root)
+
+
+def test_three_shards_merge_into_the_single_machine_site(single: dict[str, dict[str, bytes]], tmp_path: Path) -> None:
+    (tmp_path / "project").mkdir()
+    root = copy_project(tmp_path / "project")
+    counts = []
+    for k in (1, 2, 3):
+        result = run(root, "build", "--shard", f"{k}/3", "--out", str(tmp_path / f"s{k}"))
+        assert result.exit_code == 0, result.output
+        counts.append(int(result.stdout.split(": ")[1].split(" of ")[0]))
+        assert not (root / "site").exists()  # a shard publishes nothing
+    assert sum(counts) == 12
+    merged = run(root, "build", *(a for k in (1, 2, 3) for a in ("--merge", str(tmp_path / f"s{k}"))))
+    assert merged.exit_code == 0, merged.output
+    assert merged.stdout.startswith("merged 3 shards: 12 partner pages")
+    assert trees(root) == single
+    assert run(root, "build").stdout.startswith(f"{root / 'site'} is up to date")
+
+
+def test_a_missing_or_foreign_shard_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "project").mkdir()
+    root = copy_project(tmp_path / "project")
+    for k in (1, 2):
+        assert run(root, "build", "--shard", f"{k}/2", "--out", str(tmp_path / f"s{k}")).exit_code == 0
+    missing = run(root, "build", "--merge", str(tmp_path / "s1"))
+    assert missing.exit_code == 1
+    assert "cannot merge the shards; nothing was published" in missing.stderr
+    assert "pages are in no shard" in missing.stderr
+    other_key = "9b2e4d6f8a0c1e3b5d7f9a1c3e5b7d9f0a2c4e6b8d0f1a3c5e7b9d1f3a5c7e9b"
+    assert (
+        run(
+            root, "build", "--shard", "2/2", "--out", str(tmp_path / "s2"), env={"POSTDOCS_SITE_KEY": other_key}
+        ).exit_code
+        == 0
+    )
+    foreign = run(root, "build", "--merge", str(tmp_path / "s1"), "--merge", str(tmp_path / "s2"))
+    assert foreign.exit_code == 1
+    assert "shard 2/2 was built from other templates, config, options or key" in foreign.stderr
+    assert not (root / "site").exists()
+    not_a_shard = run(root, "build", "--merge", str(tmp_path))
+    assert not_a_shard.exit_code == 2 and "not a shard folder" in not_a_shard.stderr
+
+
+def test_shards_split_pages_evenly_and_stably() -> None:
+    slugs = [f"p/{i:032x}" for i in range(3000)]
+    counts = Counter(shard_of(s, 4) for s in slugs)
+    assert set(counts) == {1, 2, 3, 4}
+    assert min(counts.values()) > 600
+    assert [shard_of(s, 4) for s in slugs[:50]] == [shard_of(s, 4) for s in slugs[:50]]
+
+
+@pytest.mark.parametrize("text", ["3", "0/2", "3/2", "a/b", "1/0"])
+def test_bad_shard_option(text: str) -> None:
+    with pytest.raises(UsageError):
+        parse_shard(text)
+
+
+def test_progress_on_a_terminal_and_in_a_log() -> None:
+    tty, log = io.StringIO(), io.StringIO()
+    bar, lines = Progress(tty, tty=True), Progress(log, tty=False)
+    for p in (bar, lines):
+        p.total(1000)
+        for _ in range(10):
+            p.advance(100)
+    assert tty.getvalue().count("\r") == 10 and tty.getvalue().endswith("1,000/1,000\n")
+    assert log.getvalue().splitlines()[0].startswith("rendering pages: 100/1,000 (10%)")
+    assert len(log.getvalue().splitlines()) == 10
+    quiet = io.StringIO()
+    small = Progress(quiet, tty=False)
+    small.total(12)
+    small.advance(12)
+    assert quiet.getvalue() == ""
+
+
+def test_bench_catalogue_generator_makes_a_valid_catalogue(tmp_path: Path) -> None:
+    import sys
+
+    from conftest import REPO
+
+    sys.path.insert(0, str(REPO / "bench"))
+    try:
+        from synth import generate
+    finally:
+        sys.path.remove(str(REPO / "bench"))
+    pages = generate(tmp_path / "project" / "offers", 3, 7, 5)
+    (tmp_path / "project2").mkdir()
+    root = copy_project(tmp_path / "project2")
+    shutil.rmtree(root / "offers")
+    shutil.copytree(tmp_path / "project" / "offers", root / "offers")
+    result = run(root, "check", env={"SYNTH_RINGBA_CODE": "rb-synthetic-4417"})
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"ok: {pages} partner pages for 3 offers\n"
+    assert pages == 3 * (7 + 5)
