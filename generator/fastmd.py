@@ -342,7 +342,7 @@ def _blocks(lines: list[str], state: _State) -> Iterator[str]:
             continue
         if line.startswith(("    ", "\t", "#", ">", "!!!", "===", "---", "- ", "* ", "+ ")):
             raise Unsupported(f"unsupported block: {line[:20]!r}")
-        para = []
+        para: list[str] = []
         while i < n and not _blank(lines[i]) and not _starts_block(lines[i]):
             if para and (lines[i].lstrip().startswith(">") or _SETEXT.match(lines[i])):
                 raise Unsupported("a block quote or a heading underline right after a paragraph")
