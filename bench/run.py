@@ -1,8 +1,9 @@
 """Benchmark postdocs at 1,000 and 10,000 partner pages, against a plain MkDocs build.
 
 For each size, on a synthetic catalogue (``bench/synth.py``) in a fresh project folder, this measures
-wall time and peak memory (the summed resident memory of the whole process tree, sampled every
-20 ms) of:
+wall time and peak memory (the summed proportional set size, PSS, of the whole process tree,
+sampled every 20 ms: memory a forked worker shares with its parent is counted once, not once per
+process as summed RSS would) of:
 
 * ``check``                 postdocs check
 * ``full``                  postdocs build from nothing (no build/ cache, no site/)
@@ -43,8 +44,8 @@ KEY = "5f1c0a7d9e3b2468ace13579bdf02468" * 2
 """A fixed, random-looking site key, so slugs are the same in every run."""
 
 
-def tree_rss(pid: int) -> int:
-    """Resident memory, in bytes, of a process and all its descendants."""
+def tree_memory(pid: int) -> int:
+    """Memory, in bytes, of a process and all its descendants: summed PSS (RSS where PSS is unreadable)."""
     total = 0
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
@@ -59,17 +60,28 @@ def tree_rss(pid: int) -> int:
     stack = [pid]
     while stack:
         p = stack.pop()
-        try:
-            with open(f"/proc/{p}/statm") as f:
-                total += int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-        except OSError:
-            pass
+        total += _memory(p)
         stack.extend(children.get(p, []))
     return total
 
 
+def _memory(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        with open(f"/proc/{pid}/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        return 0
+
+
 def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int]:
-    """Run a command; return (seconds, peak tree RSS in bytes). Fails loudly on a non-zero exit."""
+    """Run a command; return (seconds, peak tree PSS in bytes). Fails loudly on a non-zero exit."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     peak = 0
@@ -78,7 +90,7 @@ def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int]:
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, tree_rss(proc.pid))
+            peak = max(peak, tree_memory(proc.pid))
             time.sleep(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)

@@ -357,7 +357,7 @@ def _clean(
             check_no_secrets(trees, checked.secrets)
         else:
             warnings = fast.warnings
-            written = {_file_shown(project, p) for r in fast.pages for p, _ in r.files}
+            written = _written(project, fast.pages)
             _raise_leaks([lk for r in fast.pages for lk in r.leaks] + scan_trees(trees, checked.secrets, written))
             _raise_exposed([line for r in fast.pages for line in r.exposure])
             checked_pages = _fast_pages(fast.pages)
@@ -416,7 +416,7 @@ def _rebuild(
             jobs=opts.jobs,
             progress=opts.progress,
         )
-        written = {_file_shown(project, p) for r in rebuilt.pages for p, _ in r.files}
+        written = _written(project, rebuilt.pages)
         txn_trees = {
             _shown(project, project.site_dir): rebuilt.txn / "site",
             _shown(project, project.docs_dir): rebuilt.txn / "docs",
@@ -484,8 +484,12 @@ def _shown(project: Project, path: Path) -> str:
         return str(path)
 
 
-def _file_shown(project: Project, written: str) -> str:
-    """``site/x`` or ``docs/x`` as the scan shows it."""
-    tree, _, rel = written.partition("/")
-    root = project.site_dir if tree == "site" else project.docs_dir
-    return f"{_shown(project, root)}/{rel}"
+def _written(project: Project, results: Sequence[PageResult]) -> set[str]:
+    """Every file the workers wrote (and scanned), as the scan shows it (``site/x``, ``build/docs/x``)."""
+    shown = {"site": f"{_shown(project, project.site_dir)}/", "docs": f"{_shown(project, project.docs_dir)}/"}
+    written: set[str] = set()
+    for result in results:
+        for path, _ in result.files:
+            tree, _, rel = path.partition("/")
+            written.add(shown["site" if tree == "site" else "docs"] + rel)
+    return written

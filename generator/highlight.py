@@ -3,7 +3,9 @@
 Highlighting is most of the cost of turning a partner page into HTML.  This highlighter calls
 Pygments directly with one shared formatter (pymdownx creates a formatter per block, which costs
 more than the highlighting), caches whole blocks, and for languages whose samples postdocs writes
-one complete statement or literal per line (Python, JavaScript) caches the lexer's tokens per line.
+one complete statement or literal per line (Python, JavaScript, pretty-printed JSON) caches each
+line's HTML: Pygments formats every line from that line's tokens alone, so a block is the
+formatter's wrapper around its lines.
 
 It is verified, not trusted: the first blocks of every language are also highlighted by the
 reference (Python-Markdown with the site's own pymdownx configuration) and compared; a language
@@ -12,7 +14,7 @@ whose output differs is highlighted by the reference from then on.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from pygments import format as pygments_format
@@ -22,8 +24,9 @@ from pygments.util import ClassNotFound
 
 Reference = Callable[[str, str], str]
 
-LINE_CACHED = frozenset({"python", "py", "javascript", "js"})
-"""Languages lexed line by line: every line of postdocs' samples in them is lexically complete."""
+LINE_CACHED = frozenset({"python", "py", "javascript", "js", "json"})
+"""Languages lexed line by line: every line of postdocs' samples in them is lexically complete
+(JSON is written by ``json.dumps`` with an indent: no token spans a line)."""
 
 VERIFY = 3
 """Blocks per language compared with the reference before the fast path is trusted."""
@@ -39,7 +42,10 @@ class Highlighter:
         self._formatter = BlockHtmlFormatter(cssclass="highlight", wrapcode=True)
         self._lexers: dict[str, Lexer | None] = {}
         self._blocks: dict[tuple[str, str], str] = {}
-        self._lines: dict[tuple[str, str], list[tuple[Any, str]]] = {}
+        self._lines: dict[tuple[str, str], str] = {}
+        empty = str(pygments_format(iter(()), self._formatter))
+        cut = empty.index("</code>")
+        self._open, self._close = empty[:cut], empty[cut:]
         self._checked: dict[str, int] = dict.fromkeys(trusted, VERIFY)
         self._trusted: dict[str, bool] = dict.fromkeys(trusted, True)
         self.fallbacks = 0
@@ -82,15 +88,17 @@ class Highlighter:
         if lexer is None:
             self._trusted[lang] = False
             return self._reference(code, lang)
-        tokens = self._tokens(lexer, code, lang) if lang in LINE_CACHED else lexer.get_tokens(code)
-        return str(pygments_format(tokens, self._formatter)).rstrip("\n")
+        if lang in LINE_CACHED:
+            body = "".join(self._line(lexer, line, lang) for line in code.strip("\n").split("\n"))
+            return (self._open + body + self._close).rstrip("\n")
+        return str(pygments_format(lexer.get_tokens(code), self._formatter)).rstrip("\n")
 
-    def _tokens(self, lexer: Lexer, code: str, lang: str) -> Iterator[tuple[Any, str]]:
-        text = code.strip("\n")
-        for line in text.split("\n"):
-            key = (lang, line)
-            tokens = self._lines.get(key)
-            if tokens is None:
-                tokens = list(lexer.get_tokens(line + "\n"))
-                self._lines[key] = tokens
-            yield from tokens
+    def _line(self, lexer: Lexer, line: str, lang: str) -> str:
+        """One line's HTML, newline included: the formatter's output for that line's tokens."""
+        key = (lang, line)
+        cached = self._lines.get(key)
+        if cached is None:
+            tokens: Iterable[tuple[Any, str]] = lexer.get_tokens(line + "\n")
+            cached = "".join(part for _, part in self._formatter._format_lines(tokens))
+            self._lines[key] = cached
+        return cached

@@ -15,6 +15,7 @@ from __future__ import annotations
 import gzip
 import html
 import json
+import os
 import re
 import zlib
 from collections.abc import Callable, Collection, Mapping
@@ -133,15 +134,32 @@ def scan_trees(
     scan = compile_scanner(secrets)
     leaks: list[Leak] = []
     for display, root in sorted(trees.items()):
-        for path in sorted(root.rglob("*")):
-            if path.is_symlink() or not path.is_file():
-                continue
-            shown = f"{display}/{path.relative_to(root).as_posix()}"
+        for path, shown in _files(root, display):
             if shown in skip:
                 continue
-            for content in _contents(path):
+            for content in _contents(Path(path)):
                 leaks.extend(scan(content, shown))
     return sorted(set(leaks))
+
+
+def _files(root: Path, display: str) -> list[tuple[str, str]]:
+    """Every regular file under ``root`` (symbolic links not followed), with its shown path, in path order.
+
+    A plain ``os.scandir`` walk with string paths: a site of 10,000 pages has over 100,000 entries, and
+    ``Path.rglob`` with ``relative_to`` costs seconds on it.
+    """
+    found: list[tuple[str, str]] = []
+    stack = [(str(root), f"{display}/")]
+    while stack:
+        folder, prefix = stack.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((entry.path, f"{prefix}{entry.name}/"))
+                elif entry.is_file(follow_symlinks=False):
+                    found.append((entry.path, prefix + entry.name))
+    found.sort(key=lambda item: item[1])
+    return found
 
 
 def check_no_secrets(trees: Mapping[str, Path], secrets: Mapping[str, str]) -> None:
