@@ -31,6 +31,10 @@ LINE_CACHED = frozenset({"python", "py", "javascript", "js", "json"})
 VERIFY = 3
 """Blocks per language compared with the reference before the fast path is trusted."""
 
+CACHE_LIMIT = 4096
+"""Entries each cache holds before it is emptied: most blocks of a large site are unique (each holds
+its page's URL and values), and a worker rendering 5,000 pages must not keep all their HTML."""
+
 
 class Highlighter:
     """``(code, language) -> HTML`` of a fenced block, as the site's Markdown extensions render it."""
@@ -68,6 +72,8 @@ class Highlighter:
                     self._trusted[lang] = False
                     html = reference
                     self.fallbacks += 1
+        if len(self._blocks) >= CACHE_LIMIT:
+            self._blocks.clear()
         self._blocks[key] = html
         return html
 
@@ -100,5 +106,7 @@ class Highlighter:
         if cached is None:
             tokens: Iterable[tuple[Any, str]] = lexer.get_tokens(line + "\n")
             cached = "".join(part for _, part in self._formatter._format_lines(tokens))
+            if len(self._lines) >= CACHE_LIMIT * 8:
+                self._lines.clear()
             self._lines[key] = cached
         return cached

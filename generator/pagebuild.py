@@ -165,6 +165,15 @@ def _run_chunk(indices: list[int]) -> list[PageResult]:
     return [_WORKER.page(i) for i in indices]
 
 
+def _run_forked_chunk(indices: list[int]) -> list[PageResult]:
+    """A chunk in a worker process, which then forgets the pages' requests: its memory stays flat."""
+    results = _run_chunk(indices)
+    if _JOB is not None:
+        for i in indices:
+            _JOB.plan.pages[i].forget()
+    return results
+
+
 def render_pages(
     job: Job,
     indices: Sequence[int],
@@ -187,7 +196,7 @@ def render_pages(
         else:
             context = multiprocessing.get_context("fork")
             with context.Pool(processes=min(workers, len(chunks))) as pool:
-                for done in pool.imap_unordered(_run_chunk, chunks):
+                for done in pool.imap_unordered(_run_forked_chunk, chunks):
                     results.extend(done)
                     if progress:
                         progress(len(done))

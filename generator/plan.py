@@ -96,6 +96,11 @@ class Page:
             return self.built.setup
         return self.setup_builder()
 
+    def forget(self) -> None:
+        """Drop what was built on first use (a worker that rendered the page keeps nothing of it)."""
+        for name in ("stored", "built", "setup"):
+            self.__dict__.pop(name, None)
+
     @property
     def conversion(self) -> Request | None:
         """What TrackDrive sends the source when a call converts."""

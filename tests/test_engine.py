@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import EXAMPLE_SECRETS, TEST_KEY, copy_project
+from conftest import EXAMPLE_SECRETS, REPO, TEST_KEY, copy_project
 from test_hostile import HOSTILE, catalogue
 
 from generator.build import Project, check
@@ -105,3 +105,14 @@ def test_a_theme_setting_the_fast_path_cannot_reproduce_falls_back_to_mkdocs(tmp
     assert_same(fast, slow)
     page = next(v for k, v in fast["site"].items() if k.startswith("p/") and k.endswith("/index.html"))
     assert b'title="Permanent link">#</a>' in page
+
+
+def test_a_page_forgets_its_requests_and_builds_the_same_again() -> None:
+    """Workers drop each page's requests once it is written (their memory stays flat); built again, they are equal."""
+    plan = check(Project.at(REPO))
+    for page in plan.pages:
+        before = (page.requests, page.setup, page.stored)
+        page.forget()
+        assert not {"built", "setup", "stored"} & set(vars(page))
+        assert (page.requests, page.setup, page.stored) == before
+        assert page.requests is not before[0]

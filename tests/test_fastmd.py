@@ -168,3 +168,29 @@ def test_trusted_languages_skip_the_reference() -> None:
 
     highlight = Highlighter(no_reference, trusted=["python"])
     assert highlight("print(1)", "python") == fence("print(1)", "python")
+
+
+def test_every_block_highlights_exactly_with_caches_emptied_along_the_way(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every fenced block of the example, on the fast path alone (every language trusted, no reference
+    check) and with caches small enough to be emptied many times, is what pymdownx renders."""
+    import re
+
+    from generator import highlight as highlight_module
+
+    monkeypatch.setattr(highlight_module, "CACHE_LIMIT", 4)
+    blocks = [
+        (m.group(2), m.group(1))
+        for text in pages(REPO).values()
+        for m in re.finditer(r"^ *```(\w+)\n(.*?)\n *```$", _dedented(text), flags=re.M | re.S)
+    ]
+    languages = {lang for _, lang in blocks}
+    assert highlight_module.LINE_CACHED & languages == {"python", "javascript", "json"}
+    highlight = Highlighter(lambda code, lang: pytest.fail(f"reference called for {lang}"), trusted=languages)
+    for code, lang in blocks * 2:
+        assert highlight(code, lang) == fence(code, lang), (lang, code)
+    assert len(blocks) > 100
+
+
+def _dedented(text: str) -> str:
+    """Tab contents are indented by four spaces; the blocks' code is compared without that indent."""
+    return "\n".join(line[4:] if line.startswith("    ") else line for line in text.split("\n"))
