@@ -40,10 +40,13 @@ class Highlighter:
     """``(code, language) -> HTML`` of a fenced block, as the site's Markdown extensions render it."""
 
     def __init__(self, reference: Reference, trusted: Iterable[str] = ()) -> None:
-        from pymdownx.highlight import BlockHtmlFormatter
+        from pygments.formatters.html import HtmlFormatter
 
         self._reference = reference
-        self._formatter = BlockHtmlFormatter(cssclass="highlight", wrapcode=True)
+        # pymdownx's BlockHtmlFormatter differs from Pygments' own only with inline line numbers, which
+        # the site does not use (and the reference check would catch); it costs importing Markdown.
+        self._formatter = HtmlFormatter(cssclass="highlight", wrapcode=True)
+        self._line_formatter = HtmlFormatter(cssclass="highlight", nowrap=True)
         self._lexers: dict[str, Lexer | None] = {}
         self._blocks: dict[tuple[str, str], str] = {}
         self._lines: dict[tuple[str, str], str] = {}
@@ -105,7 +108,7 @@ class Highlighter:
         cached = self._lines.get(key)
         if cached is None:
             tokens: Iterable[tuple[Any, str]] = lexer.get_tokens(line + "\n")
-            cached = "".join(part for _, part in self._formatter._format_lines(tokens))
+            cached = str(pygments_format(tokens, self._line_formatter))
             if len(self._lines) >= CACHE_LIMIT * 8:
                 self._lines.clear()
             self._lines[key] = cached
