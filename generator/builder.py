@@ -21,7 +21,7 @@ import shutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import site
 from .errors import BuildError
@@ -128,24 +128,10 @@ def build(
     digests = page_digests(fp, plan, changes)
     public = public_digest(fp, plan, checked.account_digest)
     scanned_for = secrets_digest(dict(checked.secrets))
-    env_digest = secrets_digest({name: environ.get(name, "") for name in checked.secret_env})
     notes = list(checked.notes)
 
     def record(pages: Mapping[str, str], shells: dict[str, object], toc: dict[str, str], trusted: list[str]) -> None:
-        State(
-            fingerprint=fp,
-            inputs=current,
-            secrets=scanned_for,
-            secret_env=list(checked.secret_env),
-            secret_env_digest=env_digest,
-            head=head,
-            public=public,
-            pages=dict(pages),
-            shells=shells,
-            trusted=trusted,
-            toc=toc,
-            notes=[n for n in notes if n != NO_KEY_WARNING],
-        ).save(project.state_dir)
+        _state(fp, checked, environ, current, head, public, pages, notes, shells, toc, trusted).save(project.state_dir)
         cache.save()
         parts.save()
 
@@ -202,7 +188,6 @@ def _sharded(
     from .build import BuildReport, load, owner_files
     from .catalogue import DocumentCache
     from .exposure import exposure_problems
-    from .fastbuild import build_fast
     from .history import page_history
     from .incremental import page_digests, public_digest
     from .scan import scan_trees
@@ -226,19 +211,7 @@ def _sharded(
             "site": staging_dir(out.parent / f".{out.name}-site"),
         }
         try:
-            fast = build_fast(
-                config=project.config,
-                templates=project.templates,
-                plan=plan,
-                history=changes,
-                docs_root=work["docs"],
-                site_root=work["site"],
-                strict=opts.strict,
-                secrets=checked.secrets,
-                jobs=opts.jobs,
-                progress=opts.progress,
-                only=indices,
-            )
+            fast = _build_fast(project, opts, checked, changes, work, only=indices)
             _raise_leaks([lk for r in fast.pages for lk in r.leaks])
             exposure = [line for r in fast.pages for line in r.exposure]
             pages = {plan.pages[i].slug: digests[plan.pages[i].slug] for i in indices}
@@ -255,18 +228,7 @@ def _sharded(
     parts = owner.PartCache(project.state_dir / "owner.pickle")
     try:
         write_files(owner_files(project, plan, digests, parts), staged["owner"])
-        fast = build_fast(
-            config=project.config,
-            templates=project.templates,
-            plan=plan,
-            history=changes,
-            docs_root=staged["docs"],
-            site_root=staged["site"],
-            strict=opts.strict,
-            secrets=checked.secrets,
-            jobs=opts.jobs,
-            only=[],
-        )
+        fast = _build_fast(project, opts, checked, changes, staged, only=[])
         for folder in merge:
             link_in(folder, staged)
         trees = {_shown(project, getattr(project, f"{k}_dir")): path for k, path in staged.items()}
@@ -280,20 +242,15 @@ def _sharded(
         for folder in staged.values():
             if folder.exists():
                 shutil.rmtree(folder, ignore_errors=True)
-    State(
-        fingerprint=fp,
-        inputs=inputs(project.catalogue, {}),
-        secrets=secrets_digest(dict(checked.secrets)),
-        secret_env=list(checked.secret_env),
-        secret_env_digest=secrets_digest({n: environ.get(n, "") for n in checked.secret_env}),
-        head=_head(project.catalogue) if opts.history else None,
-        public=public_digest(fp, plan, checked.account_digest),
-        pages=dict(digests),
-        shells=fast.shells.saved() if fast.shells else {},
-        trusted=sorted(fast.trusted),
-        toc=dict(fast.shells.toc_cache) if fast.shells else {},
-        notes=[n for n in checked.notes if n != NO_KEY_WARNING],
-    ).save(project.state_dir)
+    head = _head(project.catalogue) if opts.history else None
+    public = public_digest(fp, plan, checked.account_digest)
+    shells = fast.shells.saved() if fast.shells else {}
+    toc = dict(fast.shells.toc_cache) if fast.shells else {}
+    current = inputs(project.catalogue, {})
+    state = _state(
+        fp, checked, environ, current, head, public, digests, checked.notes, shells, toc, sorted(fast.trusted)
+    )
+    state.save(project.state_dir)
     parts.save()
     return BuildReport(plan, len(plan.pages), fast.warnings, checked.notes, source, "merged", 0)
 
@@ -313,7 +270,7 @@ def _clean(
     """Build everything into staging folders and swap them in."""
     from .build import docs_files, owner_files
     from .exposure import exposure_problems
-    from .fastbuild import Unfaithful, build_fast
+    from .fastbuild import Unfaithful
     from .scan import check_no_secrets, scan_trees
     from .writer import staging_dir, swap_in, write_files
 
@@ -329,18 +286,7 @@ def _clean(
         fast = None
         if opts.engine == "fast":
             try:
-                fast = build_fast(
-                    config=project.config,
-                    templates=project.templates,
-                    plan=plan,
-                    history=changes,
-                    docs_root=staged["docs"],
-                    site_root=staged["site"],
-                    strict=opts.strict,
-                    secrets=checked.secrets,
-                    jobs=opts.jobs,
-                    progress=opts.progress,
-                )
+                fast = _build_fast(project, opts, checked, changes, staged)
             except Unfaithful as exc:
                 notes.append(
                     f"note: the fast engine does not reproduce this theme's page {exc.args[0]}/ exactly; "
@@ -444,6 +390,63 @@ def _rebuild(
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _build_fast(
+    project: Project,
+    opts: Options,
+    checked: Checked,
+    changes: History | None,
+    roots: Mapping[str, Path],
+    *,
+    only: Sequence[int] | None = None,
+) -> FastResult:
+    """The fast engine into ``roots["docs"]`` and ``roots["site"]``; ``only``: just these pages (a shard)."""
+    from .fastbuild import build_fast
+
+    return build_fast(
+        config=project.config,
+        templates=project.templates,
+        plan=checked.plan,
+        history=changes,
+        docs_root=roots["docs"],
+        site_root=roots["site"],
+        strict=opts.strict,
+        secrets=checked.secrets,
+        jobs=opts.jobs,
+        progress=opts.progress if only != [] else None,
+        only=only,
+    )
+
+
+def _state(
+    fp: str,
+    checked: Checked,
+    environ: Mapping[str, str],
+    current: dict[str, list[Any]],
+    head: str | None,
+    public: str,
+    pages: Mapping[str, str],
+    notes: Sequence[str],
+    shells: dict[str, Any],
+    toc: dict[str, str],
+    trusted: list[str],
+) -> State:
+    """The record of a successful build (see :class:`state.State`)."""
+    return State(
+        fingerprint=fp,
+        inputs=current,
+        secrets=secrets_digest(dict(checked.secrets)),
+        secret_env=list(checked.secret_env),
+        secret_env_digest=secrets_digest({name: environ.get(name, "") for name in checked.secret_env}),
+        head=head,
+        public=public,
+        pages=dict(pages),
+        shells=shells,
+        trusted=trusted,
+        toc=toc,
+        notes=[n for n in notes if n != NO_KEY_WARNING],
+    )
 
 
 def _fast_pages(results: Sequence[PageResult]) -> list[str]:

@@ -8,31 +8,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
-from conftest import EXAMPLE_SECRETS, TEST_KEY, copy_project
+from conftest import copy_project
+from test_incremental import run, trees
 
-from generator.cli import main
 from generator.errors import UsageError
 from generator.progress import Progress
 from generator.shards import parse_shard, shard_of
-
-ENV: dict[str, str | None] = {"POSTDOCS_SITE_KEY": TEST_KEY, "SOURCE_DATE_EPOCH": "1700000000", **EXAMPLE_SECRETS}
-TREES = ("site", "build/docs", "owner")
-
-
-def run(root: Path, *args: str, env: dict[str, str | None] | None = None) -> Result:
-    return CliRunner(env={**ENV, **(env or {})}).invoke(main, ["--project", str(root), *args], catch_exceptions=False)
-
-
-def trees(root: Path) -> dict[str, dict[str, bytes]]:
-    return {
-        name: {
-            p.relative_to(root / name).as_posix(): p.read_bytes()
-            for p in sorted((root / name).rglob("*"))
-            if p.is_file()
-        }
-        for name in TREES
-    }
 
 
 @pytest.fixture(scope="module")
