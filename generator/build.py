@@ -137,7 +137,7 @@ def links_json(plan: Plan, base: str) -> str:
 def render_into(project: Project, docs_dir: Path) -> Plan:
     """Render the docs folder in place, touching only changed files (live preview)."""
     plan = check(project)
-    sync_tree(docs_files(project, plan, page_history(project.catalogue, plan)), docs_dir)
+    sync_tree(docs_files(project, plan, page_history(project.catalogue, plan, project.history_cache)), docs_dir)
     return plan
 
 

@@ -124,7 +124,7 @@ def build(
     parts = owner.PartCache(project.state_dir / "owner.pickle")
     checked = load(project, environ, publish=reason, cache=cache)
     plan = checked.plan
-    changes = page_history(project.catalogue, plan) if history else None
+    changes = page_history(project.catalogue, plan, project.history_cache) if history else None
     digests = page_digests(fp, plan, changes)
     public = public_digest(fp, plan, checked.account_digest)
     scanned_for = secrets_digest(dict(checked.secrets))
@@ -196,7 +196,7 @@ def _sharded(
 
     checked = load(project, environ, publish=reason, cache=DocumentCache(project.cache_file))
     plan = checked.plan
-    changes = page_history(project.catalogue, plan) if opts.history else None
+    changes = page_history(project.catalogue, plan, project.history_cache) if opts.history else None
     digests = page_digests(fp, plan, changes)
     source = checked.key.source if checked.key else None
     if shard is not None:

@@ -11,6 +11,12 @@ repository builds the same pages; changes not committed yet are dated by
 Every state is planned with the code running now, so what the history tracks is
 a change of the catalogue.  A commit whose catalogue has problems was never
 published and is skipped.
+
+Planning every commit again on every build would cost a build of the whole
+catalogue per commit, so the replay is kept (``build/cache/history.pickle``,
+for the code that computed it) and resumed: a build after new commits plans
+only those.  A history that was rewritten (the kept commits are no longer the
+first of the branch's) is replayed from the start.
 """
 
 from __future__ import annotations
@@ -18,10 +24,11 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import pickle
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
@@ -29,7 +36,7 @@ from typing import Literal
 from .catalogue import display_path, load_catalogue
 from .changes import PageChange, PageKey, PageState, compare, snapshot, summary
 from .errors import DataError, GeneratorError
-from .gitrepo import Repo
+from .gitrepo import Commit, Repo
 from .plan import Plan, plan_site
 
 MAX_LISTED = 4
@@ -97,41 +104,94 @@ def _entry(change: PageChange, date: str | None) -> Change:
     return Change(date, "changed", tuple(what))
 
 
-@functools.lru_cache(maxsize=8)
-def _committed(repo: Repo, rel: str, head: str) -> tuple[dict[PageKey, tuple[Change, ...]], dict[PageKey, PageState]]:
-    """Every page's committed changes up to ``head``, and each page's last committed state."""
-    commits = repo.log(rel)
-    baseline = repo.shallow()  # the oldest commit of a shallow clone stands for all that came before it
-    states: dict[PageKey, PageState] = {}
-    found: dict[PageKey, list[Change]] = {}
+@dataclass
+class Replay:
+    """The branch's commits replayed in order, up to the last one in ``commits``."""
+
+    baseline: bool
+    """The next state planned is the baseline (the oldest commit of a shallow clone): no changes recorded."""
+    commits: list[str] = field(default_factory=list)
     last_tree: str | None = None
+    states: dict[PageKey, PageState] = field(default_factory=dict)
+    found: dict[PageKey, list[Change]] = field(default_factory=dict)
+
+
+def replay(repo: Repo, rel: str, commits: Sequence[Commit], done: Replay) -> Replay:
+    """Continue ``done`` with ``commits`` (the branch's next commits touching ``rel``, oldest first)."""
     for commit in commits:
+        done.commits.append(commit.sha)
         tree = repo.tree(commit.sha, rel)
-        if tree == last_tree and tree is not None:
+        if tree == done.last_tree and tree is not None:
             continue
-        last_tree = tree
+        done.last_tree = tree
         try:
             plan = plan_revision(repo, commit.sha[:12], commit.sha, rel, _plan)
         except GeneratorError:
             continue  # a catalogue with problems was never published
         new = snapshot(plan) if plan is not None else {}
-        if not baseline:
-            for change in compare(states, new):
+        if not done.baseline:
+            for change in compare(done.states, new):
                 if change.status != "removed":
-                    found.setdefault(change.state.key, []).append(_entry(change, day(commit.time)))
-        baseline = False
-        states = new
-    return {k: tuple(v) for k, v in found.items()}, states
+                    done.found.setdefault(change.state.key, []).append(_entry(change, day(commit.time)))
+        done.baseline = False
+        done.states = new
+    return done
 
 
-def page_history(catalogue: Path, plan: Plan) -> History | None:
-    """The history of every page of ``plan`` (the catalogue as it is now); ``None`` outside git."""
+def _code() -> str:
+    """What a kept replay depends on besides the commits: the code that planned them."""
+    from . import __version__
+    from .state import tree_digest
+
+    return f"{__version__} {tree_digest(Path(__file__).resolve().parent)}"
+
+
+def _load(cache: Path, key: tuple[str, ...]) -> Replay | None:
+    try:
+        with cache.open("rb") as f:
+            kept_key, kept = pickle.load(f)  # noqa: S301 - a file this program wrote, under build/
+    except (OSError, EOFError, ValueError, TypeError, AttributeError, ImportError, pickle.UnpicklingError):
+        return None
+    return kept if kept_key == key and isinstance(kept, Replay) else None
+
+
+def _save(cache: Path, key: tuple[str, ...], done: Replay) -> None:
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache.with_name(f".{cache.name}.tmp")
+    with tmp.open("wb") as f:
+        pickle.dump((key, done), f, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, cache)
+
+
+@functools.lru_cache(maxsize=8)
+def _committed(
+    repo: Repo, rel: str, head: str, cache: Path | None = None
+) -> tuple[dict[PageKey, tuple[Change, ...]], dict[PageKey, PageState]]:
+    """Every page's committed changes up to ``head``, and each page's last committed state."""
+    commits = repo.log(rel)
+    shas = [c.sha for c in commits]
+    key = ("history 1", _code(), rel)
+    kept = _load(cache, key) if cache is not None else None
+    if kept is None or kept.commits != shas[: len(kept.commits)]:
+        kept = Replay(baseline=repo.shallow())  # the oldest commit of a shallow clone stands for all before it
+    new = commits[len(kept.commits) :]
+    done = replay(repo, rel, new, kept)
+    if cache is not None and new:
+        _save(cache, key, done)
+    return {k: tuple(v) for k, v in done.found.items()}, done.states
+
+
+def page_history(catalogue: Path, plan: Plan, cache: Path | None = None) -> History | None:
+    """The history of every page of ``plan`` (the catalogue as it is now); ``None`` outside git.
+
+    ``cache``: where the replay of the committed history is kept between builds.
+    """
     repo = Repo.find(catalogue)
     if repo is None:
         return None
     rel = repo.relative(catalogue)
     head = repo.resolve("HEAD")
-    committed, last = _committed(repo, rel, head) if head else ({}, {})
+    committed, last = _committed(repo, rel, head, cache) if head else ({}, {})
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     pending_date = day(int(epoch)) if epoch.isdigit() else None
     out: dict[PageKey, tuple[Change, ...]] = {}

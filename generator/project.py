@@ -63,6 +63,11 @@ class Project:
         return self.root / "build" / "cache" / "documents.pickle"
 
     @property
+    def history_cache(self) -> Path:
+        """The replayed git history of the catalogue (see :mod:`history`)."""
+        return self.root / "build" / "cache" / "history.pickle"
+
+    @property
     def templates(self) -> Path:
         """Page templates."""
         return template_dir(self.root)

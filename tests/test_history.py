@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import Result
 from gitutil import commit_all, edit, git, init_repo
 
+from generator import history as history_module
 from generator.build import Project, check, docs_files
 from generator.history import Change, page_history
 
@@ -107,3 +110,60 @@ def test_the_build_shows_history_and_is_reproducible(repo: Path, cli: Callable[.
     assert {p: p.read_bytes() for p in sorted((repo / "build/docs").rglob("*")) if p.is_file()} == docs
     assert cli(repo, "build", "--no-history").exit_code == 0
     assert "Last changed" not in page.read_text()
+
+
+def _kept_and_cold(root: Path, cache: Path) -> tuple[dict[tuple[str, str, str], tuple[Change, ...]], ...]:
+    """The history computed with the kept replay, then from nothing (no cache, no in-process memo)."""
+    project = Project.at(root)
+    plan = check(project)
+    history_module._committed.cache_clear()
+    kept = page_history(project.catalogue, plan, cache)
+    history_module._committed.cache_clear()
+    cold = page_history(project.catalogue, plan)
+    assert kept is not None and cold is not None
+    return dict(kept), dict(cold)
+
+
+def test_the_kept_replay_resumes_with_new_commits_only(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    planned: list[str] = []
+    real = history_module.plan_revision
+
+    def counting(*args: Any) -> Any:
+        planned.append(args[1])
+        return real(*args)
+
+    monkeypatch.setattr(history_module, "plan_revision", counting)
+    cache = tmp_path / "cache" / "history.pickle"
+    kept, cold = _kept_and_cold(repo, cache)
+    assert kept == cold and cache.is_file()
+    assert len(planned) == 2 * 5  # five commits, planned by each replay
+
+    edit(repo / "offers/buyers/sunbuyer.yml", "revenue: 30.00\n", "revenue: 35.00\n")
+    commit_all(repo, "more revenue", "2025-04-02")
+    planned.clear()
+    kept, cold = _kept_and_cold(repo, cache)
+    assert kept == cold
+    assert kept[BUYER][-1] == Change("2025-04-02", "changed", ("field revenue changed",))
+    assert len(planned) == 1 + 6  # the kept replay plans the new commit only; the cold one all six
+
+
+def test_a_rewritten_history_is_replayed_from_the_start(repo: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "history.pickle"
+    _kept_and_cold(repo, cache)
+    edit(repo / "offers/buyers/sunbuyer.yml", "revenue: 30.00\n", "revenue: 40.00\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "--amend", "-m", "fix the typo, with more revenue", date="2025-03-21")
+    kept, cold = _kept_and_cold(repo, cache)
+    assert kept == cold
+    assert kept[BUYER][-1] == Change("2025-03-21", "changed", ("field revenue changed",))
+
+
+@pytest.mark.parametrize("garbage", [b"", b"not a pickle", pickle.dumps(("history 0", "old", "offers"))])
+def test_an_unreadable_or_foreign_kept_replay_is_ignored(repo: Path, tmp_path: Path, garbage: bytes) -> None:
+    cache = tmp_path / "history.pickle"
+    cache.write_bytes(garbage)
+    kept, cold = _kept_and_cold(repo, cache)
+    assert kept == cold
+    assert cache.read_bytes() != garbage

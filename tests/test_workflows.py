@@ -71,6 +71,9 @@ def test_publish_workflow(path: Path) -> None:
     order = [i for i, s in enumerate(steps(build)) if "postdocs check" in str(s.get("run", ""))]
     assert order[0] < steps(build).index(strict) < steps(build).index(uses(build, "actions/upload-pages-artifact"))
     assert uses(build, "actions/upload-pages-artifact")["with"]["path"] == "site"
+    cache = uses(build, "actions/cache")  # each build replays only the commits since the last one
+    assert cache["with"]["path"] == "build/cache" and "github.sha" in cache["with"]["key"]
+    assert steps(build).index(cache) < steps(build).index(strict)
     assert deploy["needs"] == "build"
     assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
     assert deploy["environment"]["name"] == "github-pages"
