@@ -97,6 +97,8 @@ def test_pull_request_workflow(path: Path) -> None:
     assert "postdocs check" in commands and "postdocs build --strict --preview" in commands  # CI, but no key
     assert 'postdocs diff "origin/$BASE_REF" HEAD --format markdown --no-links > partner-changes.md' in commands
     assert "secrets." not in path.read_text()  # a pull request never gets the site key
+    cache = uses(job, "actions/cache")
+    assert cache["with"]["path"] == "build/cache" and "github.base_ref" in cache["with"]["restore-keys"]
     comment = uses(job, "actions/github-script")
     assert "partner-changes.md" in comment["with"]["script"] and "updateComment" in comment["with"]["script"]
     assert comment["if"] == "github.event.pull_request.head.repo.full_name == github.repository"
@@ -119,3 +121,6 @@ def test_sharded_workflow() -> None:
     for job in (shard, merge):  # every job dates the build alike, or the merge refuses the shards
         assert any("SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)" in str(s.get("run", "")) for s in steps(job))
     assert uses(deploy, "actions/deploy-pages")
+    # Every shard would replay the whole git history: they restore what the merge job keeps.
+    assert uses(shard, "actions/cache/restore")["with"]["path"] == "build/cache"
+    assert uses(merge, "actions/cache")["with"]["path"] == "build/cache"
