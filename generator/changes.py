@@ -71,13 +71,32 @@ class PageState:
         return self.key[2]
 
 
-def snapshot(plan: Plan) -> dict[PageKey, PageState]:
-    """The state of every page of a plan."""
+Contents = dict[str, tuple[Mapping[str, Any], str]]
+"""Page contents and their digests, by page and the digest of the catalogue files it is made from."""
+
+
+def snapshot(plan: Plan, known: Contents | None = None) -> dict[PageKey, PageState]:
+    """The state of every page of a plan.
+
+    ``known``: contents computed before (for the same code), reused for pages whose catalogue files are
+    the same; it is left holding exactly this plan's contents.
+    """
     out: dict[PageKey, PageState] = {}
+    seen: Contents = {}
     for page in plan.pages:
-        content = page_content(page)
         key: PageKey = (page.offer.id, page.kind, page.partner_id)
-        out[key] = PageState(key, page.partner_name, page.platform.id, page.title, page.slug, content, digest(content))
+        inputs = plan.inputs.get(page.slug)
+        memo = "\0".join((*key, inputs)) if inputs else None
+        found = known.get(memo) if known is not None and memo is not None else None
+        if found is None:
+            content = page_content(page)
+            found = (content, digest(content))
+        if memo is not None:
+            seen[memo] = found
+        out[key] = PageState(key, page.partner_name, page.platform.id, page.title, page.slug, *found)
+    if known is not None:
+        known.clear()
+        known.update(seen)
     return out
 
 

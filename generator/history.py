@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Literal
 
 from .catalogue import display_path, load_catalogue
-from .changes import PageChange, PageKey, PageState, compare, snapshot, summary
+from .changes import Contents, PageChange, PageKey, PageState, compare, snapshot, summary
 from .errors import DataError, GeneratorError
 from .gitrepo import Commit, Repo
 from .plan import Plan, plan_site
@@ -114,6 +114,8 @@ class Replay:
     last_tree: str | None = None
     states: dict[PageKey, PageState] = field(default_factory=dict)
     found: dict[PageKey, list[Change]] = field(default_factory=dict)
+    contents: Contents = field(default_factory=dict)
+    """The last state's page contents, by page and catalogue files (a page unchanged is not built again)."""
 
 
 def replay(repo: Repo, rel: str, commits: Sequence[Commit], done: Replay) -> Replay:
@@ -128,7 +130,7 @@ def replay(repo: Repo, rel: str, commits: Sequence[Commit], done: Replay) -> Rep
             plan = plan_revision(repo, commit.sha[:12], commit.sha, rel, _plan)
         except GeneratorError:
             continue  # a catalogue with problems was never published
-        new = snapshot(plan) if plan is not None else {}
+        new = snapshot(plan, done.contents) if plan is not None else {}
         if not done.baseline:
             for change in compare(done.states, new):
                 if change.status != "removed":
@@ -166,11 +168,11 @@ def _save(cache: Path, key: tuple[str, ...], done: Replay) -> None:
 @functools.lru_cache(maxsize=8)
 def _committed(
     repo: Repo, rel: str, head: str, cache: Path | None = None
-) -> tuple[dict[PageKey, tuple[Change, ...]], dict[PageKey, PageState]]:
-    """Every page's committed changes up to ``head``, and each page's last committed state."""
+) -> tuple[dict[PageKey, tuple[Change, ...]], dict[PageKey, PageState], Contents]:
+    """Every page's committed changes up to ``head``, each page's last committed state and its contents."""
     commits = repo.log(rel)
     shas = [c.sha for c in commits]
-    key = ("history 1", _code(), rel)
+    key = ("history 2", _code(), rel)
     kept = _load(cache, key) if cache is not None else None
     if kept is None or kept.commits != shas[: len(kept.commits)]:
         kept = Replay(baseline=repo.shallow())  # the oldest commit of a shallow clone stands for all before it
@@ -178,7 +180,7 @@ def _committed(
     done = replay(repo, rel, new, kept)
     if cache is not None and new:
         _save(cache, key, done)
-    return {k: tuple(v) for k, v in done.found.items()}, done.states
+    return {k: tuple(v) for k, v in done.found.items()}, done.states, done.contents
 
 
 def page_history(catalogue: Path, plan: Plan, cache: Path | None = None) -> History | None:
@@ -191,11 +193,11 @@ def page_history(catalogue: Path, plan: Plan, cache: Path | None = None) -> Hist
         return None
     rel = repo.relative(catalogue)
     head = repo.resolve("HEAD")
-    committed, last = _committed(repo, rel, head, cache) if head else ({}, {})
+    committed, last, contents = _committed(repo, rel, head, cache) if head else ({}, {}, {})
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     pending_date = day(int(epoch)) if epoch.isdigit() else None
     out: dict[PageKey, tuple[Change, ...]] = {}
-    current = snapshot(plan)
+    current = snapshot(plan, dict(contents))  # a catalogue as committed builds no page content again
     for change in compare(last, current):
         if change.status != "removed":
             out[change.state.key] = (*committed.get(change.state.key, ()), _entry(change, pending_date))

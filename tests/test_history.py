@@ -167,3 +167,30 @@ def test_an_unreadable_or_foreign_kept_replay_is_ignored(repo: Path, tmp_path: P
     kept, cold = _kept_and_cold(repo, cache)
     assert kept == cold
     assert cache.read_bytes() != garbage
+
+
+def test_pages_whose_files_did_not_change_are_not_built_again(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Resuming after a commit that changed one buyer builds that buyer's page only, and the
+    working tree (the same as the commit) builds none."""
+    from generator import changes
+
+    cache = tmp_path / "history.pickle"
+    _kept_and_cold(repo, cache)
+    built: list[tuple[str, str, str]] = []
+    real = changes.page_content
+
+    def counting(page: Any) -> Any:
+        built.append((page.offer.id, page.kind, page.partner_id))
+        return real(page)
+
+    monkeypatch.setattr(changes, "page_content", counting)
+    edit(repo / "offers/buyers/sunbuyer.yml", "revenue: 30.00\n", "revenue: 45.00\n")
+    commit_all(repo, "more revenue", "2025-04-02")
+    project = Project.at(repo)
+    plan = check(project)
+    history_module._committed.cache_clear()
+    found = page_history(project.catalogue, plan, cache)
+    assert found is not None and found[BUYER][-1] == Change("2025-04-02", "changed", ("field revenue changed",))
+    assert built == [BUYER]
