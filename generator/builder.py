@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -192,7 +193,7 @@ def _sharded(
     from .incremental import page_digests, public_digest
     from .scan import scan_trees
     from .shards import ShardManifest, check_shards, link_in, shard_indices, write_shard
-    from .writer import staging_dir, swap_in, write_files
+    from .writer import staging_dir, write_files
 
     checked = load(project, environ, publish=reason, cache=DocumentCache(project.cache_file))
     plan = checked.plan
@@ -224,9 +225,8 @@ def _sharded(
     manifests = [ShardManifest.load(folder) for folder in merge]
     check_shards(manifests, fp, digests)
     base = site.site_url(project.config)
-    staged = {k: staging_dir(getattr(project, f"{k}_dir")) for k in ("docs", "site", "owner")}
     parts = owner.PartCache(project.state_dir / "owner.pickle")
-    try:
+    with _staging(project) as staged:
         write_files(owner_files(project, plan, digests, parts), staged["owner"])
         fast = _build_fast(project, opts, checked, changes, staged, only=[])
         for folder in merge:
@@ -235,13 +235,7 @@ def _sharded(
         _raise_leaks(scan_trees(trees, checked.secrets))
         slugs = [p.slug for p in plan.pages]
         _raise_exposed(exposure_problems(staged["site"], base, slugs, site.PUBLIC_ENTRY_POINTS, slugs))
-        swap_in(staged["site"], project.site_dir)
-        swap_in(staged["docs"], project.docs_dir)
-        swap_in(staged["owner"], project.owner_dir)
-    finally:
-        for folder in staged.values():
-            if folder.exists():
-                shutil.rmtree(folder, ignore_errors=True)
+        _swap_all(project, staged)
     head = _head(project.catalogue) if opts.history else None
     public = public_digest(fp, plan, checked.account_digest)
     shells = fast.shells.saved() if fast.shells else {}
@@ -272,16 +266,11 @@ def _clean(
     from .exposure import exposure_problems
     from .fastbuild import Unfaithful
     from .scan import check_no_secrets, scan_trees
-    from .writer import staging_dir, swap_in, write_files
+    from .writer import write_files
 
     base = site.site_url(project.config)
-    staged = {
-        "docs": staging_dir(project.docs_dir),
-        "site": staging_dir(project.site_dir),
-        "owner": staging_dir(project.owner_dir),
-    }
     notes: list[str] = []
-    try:
+    with _staging(project) as staged:
         write_files(owner_files(project, plan, digests, parts), staged["owner"])
         fast = None
         if opts.engine == "fast":
@@ -312,13 +301,7 @@ def _clean(
                 staged["site"], base, [p.slug for p in plan.pages], site.PUBLIC_ENTRY_POINTS, checked_pages
             )
         )
-        swap_in(staged["site"], project.site_dir)
-        swap_in(staged["docs"], project.docs_dir)
-        swap_in(staged["owner"], project.owner_dir)
-    finally:
-        for leftover in staged.values():
-            if leftover.exists():
-                shutil.rmtree(leftover, ignore_errors=True)
+        _swap_all(project, staged)
     return warnings, fast, notes
 
 
@@ -390,6 +373,28 @@ def _rebuild(
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+@contextmanager
+def _staging(project: Project) -> Iterator[dict[str, Path]]:
+    """Empty staging folders beside ``docs``, ``site`` and ``owner``; what was not swapped in is removed."""
+    from .writer import staging_dir
+
+    staged = {k: staging_dir(getattr(project, f"{k}_dir")) for k in ("docs", "site", "owner")}
+    try:
+        yield staged
+    finally:
+        for folder in staged.values():
+            if folder.exists():
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+def _swap_all(project: Project, staged: Mapping[str, Path]) -> None:
+    """Publish the staged folders (the site first: partners see it)."""
+    from .writer import swap_in
+
+    for k in ("site", "docs", "owner"):
+        swap_in(staged[k], getattr(project, f"{k}_dir"))
 
 
 def _build_fast(
