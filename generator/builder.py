@@ -262,7 +262,7 @@ def _clean(
     parts: owner.PartCache,
 ) -> tuple[tuple[str, ...], FastResult | None, list[str]]:
     """Build everything into staging folders and swap them in."""
-    from .build import docs_files, owner_files
+    from .build import docs_files
     from .exposure import exposure_problems
     from .fastbuild import Unfaithful
     from .scan import check_no_secrets, scan_trees
@@ -270,8 +270,7 @@ def _clean(
 
     base = site.site_url(project.config)
     notes: list[str] = []
-    with _staging(project) as staged:
-        write_files(owner_files(project, plan, digests, parts), staged["owner"])
+    with _staging(project) as staged, _OwnerFiles(project, opts, plan, digests, parts, staged["owner"]) as owner_job:
         fast = None
         if opts.engine == "fast":
             try:
@@ -284,6 +283,7 @@ def _clean(
                 for folder in ("docs", "site"):
                     shutil.rmtree(staged[folder])
                     staged[folder].mkdir()
+        owner_job.wait()
         trees = {_shown(project, getattr(project, f"{k}_dir")): path for k, path in staged.items()}
         checked_pages: list[str] = []
         if fast is None:
@@ -321,16 +321,15 @@ def _rebuild(
     parts: owner.PartCache,
 ) -> tuple[tuple[str, ...], dict[str, str]]:
     """Render the dirty pages, check them, and rename them into place; the public part stays as it is."""
-    from .build import owner_files
     from .exposure import exposure_problems
     from .incremental import Rebuilt, commit, rebuild
     from .scan import scan_trees
-    from .writer import staging_dir, swap_in, write_files
+    from .writer import staging_dir, swap_in
 
     owner_dir = staging_dir(project.owner_dir)
     rebuilt: Rebuilt | None = None
+    owner_job = _OwnerFiles(project, opts, plan, digests, parts, owner_dir)
     try:
-        write_files(owner_files(project, plan, digests, parts), owner_dir)
         rebuilt = rebuild(
             config=project.config,
             templates=project.templates,
@@ -345,6 +344,7 @@ def _rebuild(
             jobs=opts.jobs,
             progress=opts.progress,
         )
+        owner_job.wait()
         written = _written(project, rebuilt.pages)
         txn_trees = {
             _shown(project, project.site_dir): rebuilt.txn / "site",
@@ -362,6 +362,7 @@ def _rebuild(
         commit(rebuilt, roots, removed)
         swap_in(owner_dir, project.owner_dir)
     finally:
+        owner_job.close()
         if owner_dir.exists():
             shutil.rmtree(owner_dir, ignore_errors=True)
         if rebuilt is not None and rebuilt.txn.exists():
@@ -373,6 +374,88 @@ def _rebuild(
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+class _OwnerFiles:
+    """The owner's files, written into ``folder`` while this process renders the pages.
+
+    On a large site they are rendered in a forked process: the pages' rendering leaves a core free at
+    first (MkDocs builds the public part, or a rebuild renders a few pages in this process), and the
+    owner's index of 10,000 rows costs seconds.  Their new rows come back into ``parts``.
+    """
+
+    BACKGROUND_FROM = 200
+    """Pages from which the owner's files are rendered in a second process."""
+
+    def __init__(
+        self,
+        project: Project,
+        opts: Options,
+        plan: Plan,
+        digests: Mapping[str, str],
+        parts: owner.PartCache,
+        folder: Path,
+    ) -> None:
+        self._args = (project, plan, digests, parts, folder)
+        self._parts = parts
+        self._pool: Any = None
+        self._pending: Any = None
+        if opts.jobs == 1 or len(plan.pages) < self.BACKGROUND_FROM:
+            _write_owner_files(*self._args)
+            return
+        import multiprocessing
+
+        global _OWNER_ARGS
+        _OWNER_ARGS = self._args  # inherited by the forked process: the plan is not pickled
+        try:
+            self._pool = multiprocessing.get_context("fork").Pool(processes=1)
+        finally:
+            _OWNER_ARGS = None
+        self._pending = self._pool.apply_async(_owner_files_forked)
+
+    def wait(self) -> None:
+        """Until the files are written; a failure there is raised here."""
+        if self._pending is not None:
+            new, used = self._pending.get()
+            self._pending = None
+            self._parts.parts.update(new)
+            self._parts.used |= used
+        self.close()
+
+    def close(self) -> None:
+        """Stop the second process (if it still runs, the build failed elsewhere)."""
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+
+    def __enter__(self) -> _OwnerFiles:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _write_owner_files(
+    project: Project, plan: Plan, digests: Mapping[str, str], parts: owner.PartCache, folder: Path
+) -> None:
+    from .build import owner_files
+    from .writer import write_files
+
+    write_files(owner_files(project, plan, digests, parts), folder)
+
+
+_OWNER_ARGS: tuple[Project, Plan, Mapping[str, str], owner.PartCache, Path] | None = None
+
+
+def _owner_files_forked() -> tuple[dict[str, Any], set[str]]:
+    """In the second process: write the files, return the rows it rendered and the rows it used."""
+    if _OWNER_ARGS is None:  # pragma: no cover - set before the process is forked
+        raise RuntimeError("no owner files to write")
+    project, plan, digests, parts, folder = _OWNER_ARGS
+    known = set(parts.parts)
+    _write_owner_files(project, plan, digests, parts, folder)
+    return {k: v for k, v in parts.parts.items() if k not in known}, parts.used
 
 
 @contextmanager

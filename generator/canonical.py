@@ -15,12 +15,12 @@ when there is a JSON body, no body on GET, no secret value anywhere.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import quote, urlsplit
 
+from . import jsontext
 from .platforms import Platform
 
 JSON_TYPE = "application/json"
@@ -379,4 +379,4 @@ class Request:
 
 def dump_json(obj: Any) -> str:
     """The one JSON serialisation every view and sample shares (2-space indent, UTF-8 kept)."""
-    return json.dumps(obj, indent=2, ensure_ascii=False)
+    return jsontext.dumps(obj)

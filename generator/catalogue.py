@@ -15,6 +15,7 @@ here; what a platform can send is checked by :mod:`plan`.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import difflib
 import hashlib
@@ -89,6 +90,8 @@ class DocumentCache:
         self.path = path
         self.entries: dict[str, tuple[Document | Problem, tuple[Problem, ...]]] = {}
         self.used: set[str] = set()
+        self.changed = False
+        """An entry was parsed in this run."""
         if path is not None and path.is_file():
             try:
                 with path.open("rb") as f:
@@ -113,18 +116,26 @@ class DocumentCache:
             doc = parse_document(raw, display)
             found = () if isinstance(doc, Problem) else tuple(credential_problems(doc, kind))
             self.entries[key] = (doc, found)
+            self.changed = True
         return self.entries[key]
 
     def save(self) -> None:
-        """Keep the entries used in this run (atomically)."""
-        if self.path is None:
+        """Keep the entries used in this run (atomically); nothing is written when nothing changed.
+
+        The cache only saves time: a cache that cannot be written (a read-only checkout) is not an error.
+        """
+        if self.path is None or not (self.changed or len(self.used) != len(self.entries)):
             return
         kept = {k: v for k, v in self.entries.items() if k in self.used}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f".{self.path.name}.tmp")
-        with tmp.open("wb") as f:
-            pickle.dump(((self.VERSION, __version__), kept), f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, self.path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with tmp.open("wb") as f:
+                pickle.dump(((self.VERSION, __version__), kept), f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self.path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
 
 
 def load_catalogue(root: Path, cache: DocumentCache | None = None) -> Catalogue:

@@ -95,8 +95,12 @@ def _project(ctx: click.Context) -> Project:
 def check_command(ctx: click.Context) -> None:
     """Validate the catalogue and report every problem as file:line:col: field: message."""
     from .build import load
+    from .catalogue import DocumentCache
 
-    checked = load(_project(ctx))
+    project = _project(ctx)
+    cache = DocumentCache(project.cache_file)
+    checked = load(project, cache=cache)
+    cache.save()
     for note in checked.notes:
         click.echo(note, err=True)
     plan = checked.plan

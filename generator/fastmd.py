@@ -75,11 +75,27 @@ def _escape_text(text: str) -> str:
 _SPECIAL = re.compile(r"[`\\&<*\[\]_!{}]")
 
 
+CACHE_LIMIT = 16384
+"""Entries the inline and table-row caches hold before they are emptied (pages repeat most of their
+cells and phrases: field descriptions, platform names, tokens)."""
+
+_inline_cache: dict[str, str] = {}
+_row_cache: dict[tuple[str, int], str] = {}
+
+
 def inline(text: str, link: Linker = _same) -> str:
     """Inline Markdown (code spans, escapes, entities, tags, strong, emphasis, links) to HTML."""
     if _SPECIAL.search(text) is None:
         return _escape_text(text)
-    return _inline(text, 0, link)
+    if "[" in text:  # a link: its target depends on the page
+        return _inline(text, 0, link)
+    cached = _inline_cache.get(text)
+    if cached is None:
+        cached = _inline(text, 0, link)
+        if len(_inline_cache) >= CACHE_LIMIT:
+            _inline_cache.clear()
+        _inline_cache[text] = cached
+    return cached
 
 
 def _attr(value: str) -> str:
@@ -453,10 +469,19 @@ def _table(rows: list[str], link: Linker) -> str:
 
 def table_row(row: str, width: int, link: Linker = _same) -> str:
     """One body row of a table (``<tr>`` to ``</tr>``)."""
+    key = (row, width)
+    cached = _row_cache.get(key)
+    if cached is not None:
+        return cached
     cells = _split_row(row)
     if len(cells) != width:
         raise Unsupported("row with a different number of cells")
-    return "\n".join(["<tr>", *(f"<td>{inline(c, link)}</td>" for c in cells), "</tr>"])
+    html_out = "\n".join(["<tr>", *(f"<td>{inline(c, link)}</td>" for c in cells), "</tr>"])
+    if "[" not in row:  # no link: the row's HTML is the same on every page
+        if len(_row_cache) >= CACHE_LIMIT:
+            _row_cache.clear()
+        _row_cache[key] = html_out
+    return html_out
 
 
 def _list(lines: list[str], i: int, link: Linker) -> tuple[str, int]:

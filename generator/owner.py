@@ -14,9 +14,8 @@ import json
 import os
 import pickle
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import jinja2
 
@@ -29,18 +28,24 @@ TEMPLATE = "owner.md.j2"
 COLUMNS = 5
 
 
-@dataclass(frozen=True)
-class Part:
-    """One page's row and section, in Markdown and HTML."""
+class Part(NamedTuple):
+    """One page's row and section, in Markdown and HTML, and its lines of the link lists.
+
+    A named tuple: 10,000 of them are read and written with the build state.
+    """
 
     row_md: str
     section_md: str
     row_html: str
     section_html: str
+    csv_line: str
+    json_line: str
 
 
 class PartCache:
     """Rows and sections by page digest, kept between builds."""
+
+    VERSION = 2
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
@@ -50,7 +55,7 @@ class PartCache:
             try:
                 with path.open("rb") as f:
                     version, parts = pickle.load(f)  # noqa: S301 - a file this program wrote, under build/
-                if version == __version__:
+                if version == (self.VERSION, __version__):
                     self.parts = parts
             except (OSError, EOFError, ValueError, TypeError, AttributeError, pickle.UnpicklingError):
                 self.parts = {}
@@ -63,7 +68,7 @@ class PartCache:
         tmp = self.path.with_name(f".{self.path.name}.tmp")
         with tmp.open("wb") as f:
             kept = {k: v for k, v in self.parts.items() if k in self.used}
-            pickle.dump((__version__, kept), f, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(((self.VERSION, __version__), kept), f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, self.path)
 
 
@@ -103,30 +108,30 @@ def index(
     site_url: str,
     digests: Mapping[str, str] | None = None,
     cache: PartCache | None = None,
-) -> tuple[str, str]:
-    """The owner's index as (Markdown, HTML body)."""
+) -> tuple[str, str, list[Part] | None]:
+    """The owner's index as (Markdown, HTML body, each page's part when the template is composed of them)."""
     module: Any = env.get_template(TEMPLATE).make_module({"rows": [], "account": plan.account})
     if not _composable(env) or not all(hasattr(module, n) for n in ("header", "table_head", "row", "section")):
         # A template of its own, without the per-page macros: render it whole.
         md = env.get_template(TEMPLATE).render(
             account=plan.account, rows=[(p, page_url(site_url, p.slug)) for p in plan.pages], plan=plan
         )
-        return md, _html(md)
+        return md, _html(md), None
     cache = cache or PartCache(None)
     parts = [_part(module, page, site_url, digests, cache) for page in plan.pages]
     header = str(module.header(plan.account, len(plan.pages)))
     head = str(module.table_head())
     md = header + head + "".join(p.row_md for p in parts) + "\n" + "".join(p.section_md for p in parts)
     if not parts or not all(p.row_html and p.section_html for p in parts):
-        return md, _html(md)
+        return md, _html(md), parts
     try:
         header_html = convert(header, _no_code, ids=False).html
         head_cells = [c.strip() for c in head.strip("\n").split("\n")[0].strip().strip("|").split("|")]
         thead = ["<table>", "<thead>", "<tr>", *(f"<th>{inline(c)}</th>" for c in head_cells), "</tr>", "</thead>"]
     except Unsupported:
-        return md, _html(md)
+        return md, _html(md), parts
     table = "\n".join([*thead, "<tbody>", *(p.row_html for p in parts), "</tbody>", "</table>"])
-    return md, "\n".join([header_html, table, *(p.section_html for p in parts)])
+    return md, "\n".join([header_html, table, *(p.section_html for p in parts)]), parts
 
 
 def _part(module: Any, page: Page, site_url: str, digests: Mapping[str, str] | None, cache: PartCache) -> Part:
@@ -143,7 +148,8 @@ def _part(module: Any, page: Page, site_url: str, digests: Mapping[str, str] | N
         section_html = convert(section_md, _no_code, ids=False).html
     except Unsupported:
         row_html, section_html = "", ""
-    part = Part(row_md, section_md, row_html, section_html)
+    row = link_row(page, site_url)
+    part = Part(row_md, section_md, row_html, section_html, csv_line(row), json_line(row))
     if digest is not None:
         cache.parts[digest] = part
     return part
@@ -157,45 +163,68 @@ def files(
     cache: PartCache | None = None,
 ) -> dict[str, str | bytes]:
     """``index.md``, ``index.html``, ``links.csv`` and ``links.json``."""
-    md, body = index(env, plan, site_url, digests, cache)
+    md, body, parts = index(env, plan, site_url, digests, cache)
     html = (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="robots" content="noindex, nofollow">'
         f"<title>Partner pages</title></head>\n<body>\n{body}\n</body></html>\n"
     )
-    rows = link_rows(plan, site_url)
-    return {"index.md": md, "index.html": html, "links.csv": links_csv(rows), "links.json": links_json(rows)}
+    if parts is None:
+        rows = link_rows(plan, site_url)
+        csv_lines, json_lines = [csv_line(r) for r in rows], [json_line(r) for r in rows]
+    else:
+        csv_lines, json_lines = [p.csv_line for p in parts], [p.json_line for p in parts]
+    return {"index.md": md, "index.html": html, "links.csv": _csv(csv_lines), "links.json": _json(json_lines)}
+
+
+LINK_FIELDS = ("offer", "partner", "kind", "platform", "title", "path", "url")
+
+
+def link_row(page: Page, base: str) -> dict[str, str]:
+    """A page's row of the link list: offer, partner, direction, platform, title, path, link."""
+    return {
+        "offer": page.offer.id,
+        "partner": page.partner_id,
+        "kind": page.kind,
+        "platform": page.platform.id,
+        "title": page.title,
+        "path": f"{page.slug}/",
+        "url": page_url(base, page.slug),
+    }
 
 
 def link_rows(plan: Plan, base: str) -> list[dict[str, str]]:
-    """One row per page: offer, partner, direction, platform, link."""
-    return [
-        {
-            "offer": p.offer.id,
-            "partner": p.partner_id,
-            "kind": p.kind,
-            "platform": p.platform.id,
-            "title": p.title,
-            "path": f"{p.slug}/",
-            "url": page_url(base, p.slug),
-        }
-        for p in plan.pages
-    ]
+    """One row per page (see :func:`link_row`)."""
+    return [link_row(p, base) for p in plan.pages]
+
+
+def csv_line(row: Mapping[str, str]) -> str:
+    """A row of the CSV link list, newline included."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow([row[k] for k in LINK_FIELDS])
+    return buf.getvalue()
+
+
+def json_line(row: Mapping[str, str]) -> str:
+    """A row of the JSON link list: one object on one line."""
+    return json.dumps(dict(row), ensure_ascii=False)
 
 
 def links_csv(rows: list[dict[str, str]]) -> str:
     """The link list as CSV."""
-    buf = io.StringIO()
-    writer = csv.DictWriter(
-        buf, fieldnames=["offer", "partner", "kind", "platform", "title", "path", "url"], lineterminator="\n"
-    )
-    writer.writeheader()
-    writer.writerows(rows)
-    return buf.getvalue()
+    return _csv([csv_line(r) for r in rows])
 
 
 def links_json(rows: list[dict[str, str]]) -> str:
     """The link list as JSON: an array with one row per line (quick to write and to diff)."""
-    if not rows:
+    return _json([json_line(r) for r in rows])
+
+
+def _csv(lines: list[str]) -> str:
+    return ",".join(LINK_FIELDS) + "\n" + "".join(lines)
+
+
+def _json(lines: list[str]) -> str:
+    if not lines:
         return "[]\n"
-    return "[\n" + ",\n".join("  " + json.dumps(row, ensure_ascii=False) for row in rows) + "\n]\n"
+    return "[\n" + ",\n".join("  " + line for line in lines) + "\n]\n"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import shutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,7 +84,7 @@ class _Worker:
         self.env = environment(job.templates, job.jinja_cache)
         self.highlight = Highlighter(job.reference, job.trusted)
         self.scan = compile_scanner(job.secrets)
-        self.folders: set[Path] = set()
+        self.folders: set[str] = set()
 
     def page(self, index: int) -> PageResult:
         job = self.job
@@ -114,33 +115,40 @@ class _Worker:
         languages = tuple(sorted(converted.languages))
         return PageResult(index, page.slug, False, tuple(files), tuple(leaks), exposure, languages)
 
-    def _root(self, tree: str) -> Path:
+    def _root(self, tree: str) -> str:
         root = self.job.docs_root if tree == "docs" else self.job.site_root
         if root is None:  # pragma: no cover - pages are written to the site only with a site root
             raise RuntimeError("no site folder to write to")
-        return root
+        return os.fspath(root)
 
-    def _folder(self, path: Path) -> None:
-        folder = path.parent
+    def _folder(self, path: str) -> None:
+        folder = os.path.dirname(path)
         if folder not in self.folders:
-            folder.mkdir(parents=True, exist_ok=True)
+            os.makedirs(folder, exist_ok=True)
             self.folders.add(folder)
 
     def _write(self, tree: str, rel: str, data: bytes, files: list[tuple[str, str]], leaks: list[Leak]) -> None:
-        path = self._root(tree) / rel
+        # Plain os calls: at 60,000 files a build, pathlib's layers cost seconds.
+        path = f"{self._root(tree)}/{rel}"
         self._folder(path)
-        path.write_bytes(data)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
         files.append((f"{tree}/{rel}", hashlib.sha256(data).hexdigest()))
         leaks.extend(self.scan(data, f"{self.job.display[tree]}/{rel}"))
 
     def _link(self, source: str, tree: str, rel: str, files: list[tuple[str, str]]) -> None:
         """The same bytes in a second tree (a hard link where the file system allows)."""
-        src, dest = self._root(source) / rel, self._root(tree) / rel
+        src, dest = f"{self._root(source)}/{rel}", f"{self._root(tree)}/{rel}"
         self._folder(dest)
         try:
             os.link(src, dest)
         except OSError:
-            dest.write_bytes(src.read_bytes())
+            shutil.copyfile(src, dest)
         digest = next(d for p, d in reversed(files) if p == f"{source}/{rel}")
         files.append((f"{tree}/{rel}", digest))
 

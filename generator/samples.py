@@ -26,6 +26,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from . import jsontext
 from .canonical import Request
 
 
@@ -92,7 +93,7 @@ def python(request: Request) -> str:
         out += ["import json", ""]
     out += ["import requests", ""]
     if body is not None:
-        out.append("payload = " + json.dumps(body, indent=4, ensure_ascii=False))
+        out.append("payload = " + jsontext.dumps(body, indent=4))
         out.append("")
     out.append("response = requests.request(")
     out.append(f"    {py_string(request.method)},")
@@ -115,7 +116,7 @@ def javascript(request: Request) -> str:
     out = []
     body = request.body_object("example")
     if body is not None:
-        out.append("const payload = " + _no_line_separators(json.dumps(body, indent=2, ensure_ascii=False)) + ";")
+        out.append("const payload = " + _no_line_separators(jsontext.dumps(body)) + ";")
         out.append("")
     out.append(f"const response = await fetch({js_string(request.url_example())}, {{")
     out.append(f"  method: {js_string(request.method)},")

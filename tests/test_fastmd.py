@@ -194,3 +194,23 @@ def test_every_block_highlights_exactly_with_caches_emptied_along_the_way(monkey
 def _dedented(text: str) -> str:
     """Tab contents are indented by four spaces; the blocks' code is compared without that indent."""
     return "\n".join(line[4:] if line.startswith("    ") else line for line in text.split("\n"))
+
+
+def test_cached_cells_and_phrases_never_carry_one_page_s_links_to_another() -> None:
+    from generator.fastmd import inline, table_row
+
+    def to_a(href: str) -> str:
+        return f"a/{href}"
+
+    def to_b(href: str) -> str:
+        return f"b/{href}"
+
+    row = "| [the export](postman.json) | `token` |"
+    assert 'href="a/postman.json"' in table_row(row, 2, to_a)
+    assert 'href="b/postman.json"' in table_row(row, 2, to_b)
+    assert 'href="b/postman.json"' in inline("see [the export](postman.json)", to_b)
+    assert 'href="a/postman.json"' in inline("see [the export](postman.json)", to_a)
+    # Without a link the cached HTML is what the converter writes afresh.
+    plain = "| **bold** and `code` &amp; \\* | x |"
+    first, again = table_row(plain, 2), table_row(plain, 2)
+    assert first == again == "<tr>\n<td><strong>bold</strong> and <code>code</code> &amp; *</td>\n<td>x</td>\n</tr>"

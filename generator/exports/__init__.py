@@ -12,13 +12,13 @@ values; secrets stay placeholders.  Pure: the build writes the files.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from ..canonical import dump_json
 from . import httpfile, openapi, postman
 
 _SAFE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*")
@@ -44,7 +44,7 @@ def page_json(page: Page) -> dict[str, Any]:
 
 def canonical(page: Page) -> str:
     """The canonical request file."""
-    return json.dumps(page_json(page), indent=2, ensure_ascii=False) + "\n"
+    return dump_json(page_json(page)) + "\n"
 
 
 @dataclass(frozen=True)

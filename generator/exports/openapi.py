@@ -10,11 +10,10 @@ bodies; examples are the example view, secrets stay placeholders.  The
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from ..canonical import JSON_TYPE, Field, Group, Lit, Placeholder, Request, Value
+from ..canonical import JSON_TYPE, Field, Group, Lit, Placeholder, Request, Value, dump_json
 
 if TYPE_CHECKING:
     from ..plan import Page
@@ -68,7 +67,7 @@ def document(page: Page) -> str:
         }
     if schemes:
         doc["components"] = {"securitySchemes": schemes}
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return dump_json(doc) + "\n"
 
 
 def _server(request: Request) -> dict[str, Any]:

@@ -7,11 +7,10 @@ request.  URLs, headers and bodies are the example view otherwise unchanged.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from ..canonical import Request
+from ..canonical import Request, dump_json
 
 if TYPE_CHECKING:
     from ..plan import Page
@@ -44,7 +43,7 @@ def collection(page: Page) -> str:
     }
     if not data["variable"]:
         del data["variable"]
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return dump_json(data) + "\n"
 
 
 def _item(request: Request, var: Any) -> dict[str, Any]:
