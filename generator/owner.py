@@ -56,7 +56,7 @@ class PartCache:
                 with path.open("rb") as f:
                     version, parts = pickle.load(f)  # noqa: S301 - a file this program wrote, under build/
                 if version == (self.VERSION, __version__):
-                    self.parts = parts
+                    self.parts = {k: Part._make(v) for k, v in parts.items()}
             except (OSError, EOFError, ValueError, TypeError, AttributeError, pickle.UnpicklingError):
                 self.parts = {}
 
@@ -67,7 +67,7 @@ class PartCache:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f".{self.path.name}.tmp")
         with tmp.open("wb") as f:
-            kept = {k: v for k, v in self.parts.items() if k in self.used}
+            kept = {k: tuple(v) for k, v in self.parts.items() if k in self.used}  # plain tuples pickle in C
             pickle.dump(((self.VERSION, __version__), kept), f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, self.path)
 
