@@ -17,6 +17,7 @@ default 1, it takes minutes) and the median is reported with the ratio to the Mk
 
     python bench/run.py                       # 1,000 and 10,000 pages
     python bench/run.py --sizes 1000 --repeat 5
+    python bench/run.py --sizes 10000 --steps one-buyer check   # some steps (a full build still runs first)
 """
 
 from __future__ import annotations
@@ -112,7 +113,12 @@ def project(root: Path, pages: int) -> Path:
     return root
 
 
-def measure(pages: int, repeat: int, baseline_repeat: int) -> dict[str, list[tuple[float, int]]]:
+STEPS = ("check", "full", "no-change", "one-buyer", "mkdocs")
+
+
+def measure(
+    pages: int, repeat: int, baseline_repeat: int, steps: tuple[str, ...] = STEPS
+) -> dict[str, list[tuple[float, int]]]:
     bindir = Path(sys.executable).parent
     postdocs = [str(bindir / "postdocs")]
     mkdocs = [str(bindir / "mkdocs")]
@@ -122,23 +128,30 @@ def measure(pages: int, repeat: int, baseline_repeat: int) -> dict[str, list[tup
         "SOURCE_DATE_EPOCH": "1700000000",
         "SYNTH_RINGBA_CODE": "rb-synthetic-4417",
     }
-    results: dict[str, list[tuple[float, int]]] = {k: [] for k in ("check", "full", "no-change", "one-buyer", "mkdocs")}
+    results: dict[str, list[tuple[float, int]]] = {k: [] for k in steps}
+
+    def step(name: str, cmd: list[str]) -> None:
+        measured = run(cmd, root, env)
+        if name in results:
+            results[name].append(measured)
+
     with tempfile.TemporaryDirectory(prefix=f"postdocs-bench-{pages}-") as tmp:
         root = project(Path(tmp), pages)
         buyer = root / "offers" / "buyers" / "buyer-00000.yml"
         original = buyer.read_text()
         for i in range(repeat):
-            results["check"].append(run([*postdocs, "check"], root, env))
-            for folder in ("site", "build"):
-                shutil.rmtree(root / folder, ignore_errors=True)
-            results["full"].append(run([*postdocs, "build"], root, env))
-            results["no-change"].append(run([*postdocs, "build"], root, env))
+            step("check", [*postdocs, "check"])
+            if i == 0 or "full" in results:
+                for folder in ("site", "build"):
+                    shutil.rmtree(root / folder, ignore_errors=True)
+                step("full", [*postdocs, "build"])
+            step("no-change", [*postdocs, "build"])
             buyer.write_text(original.replace("name: Buyer 0 ", f"name: Buyer 0 renamed {i} "))
-            results["one-buyer"].append(run([*postdocs, "build"], root, env))
+            step("one-buyer", [*postdocs, "build"])
             buyer.write_text(original)
             run([*postdocs, "build"], root, env)
             print(f"  {pages} pages, round {i + 1}/{repeat} done", file=sys.stderr)
-        for _ in range(baseline_repeat):
+        for _ in range(baseline_repeat if "mkdocs" in results else 0):
             out = Path(tmp) / "mkdocs-site"
             shutil.rmtree(out, ignore_errors=True)
             results["mkdocs"].append(run([*mkdocs, "build", "--quiet", "-d", str(out)], root, env))
@@ -150,6 +163,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000], choices=sorted(SHAPES))
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--baseline-repeat", type=int, default=None)
+    parser.add_argument("--steps", nargs="+", default=list(STEPS), choices=STEPS, help="what to measure")
     args = parser.parse_args()
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
@@ -158,12 +172,12 @@ def main() -> None:
     rows = []
     for pages in args.sizes:
         base_repeat = args.baseline_repeat or (1 if pages >= 10000 else args.repeat)
-        res = measure(pages, args.repeat, base_repeat)
-        baseline = statistics.median(t for t, _ in res["mkdocs"])
+        res = measure(pages, args.repeat, base_repeat, tuple(args.steps))
+        baseline = statistics.median(t for t, _ in res["mkdocs"]) if res.get("mkdocs") else None
         for name, runs in res.items():
             secs = statistics.median(t for t, _ in runs)
             mem = max(m for _, m in runs) / 2**20
-            ratio = f"{baseline / secs:.1f}x" if name != "mkdocs" else "1.0x"
+            ratio = "-" if baseline is None else f"{baseline / secs:.1f}x" if name != "mkdocs" else "1.0x"
             rows.append((f"{pages:,}", name, f"{secs:.2f}", f"{mem:.0f}", ratio, str(len(runs))))
     header = ("pages", "step", "median s", "peak MB", "vs mkdocs", "runs")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]

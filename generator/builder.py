@@ -32,8 +32,8 @@ from .project import Project
 from .state import State, fingerprint, inputs, same_inputs, secrets_digest
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import owner
     from .build import BuildReport, Checked
+    from .catalogue import DocumentCache
     from .fastbuild import FastResult
     from .history import History
     from .pagebuild import PageResult
@@ -115,14 +115,12 @@ def build(
             notes = ([] if key else [NO_KEY_WARNING]) + state.notes
             return BuildReport(None, len(state.pages), (), tuple(notes), source, "up to date", 0)
 
-    from . import owner
     from .build import BuildReport, load
     from .catalogue import DocumentCache
     from .history import page_history
     from .incremental import page_digests, public_digest
 
     cache = DocumentCache(project.cache_file)
-    parts = owner.PartCache(project.state_dir / "owner.pickle")
     checked = load(project, environ, publish=reason, cache=cache)
     plan = checked.plan
     changes = page_history(project.catalogue, plan, project.history_cache) if history else None
@@ -132,9 +130,8 @@ def build(
     notes = list(checked.notes)
 
     def record(pages: Mapping[str, str], shells: dict[str, object], toc: dict[str, str], trusted: list[str]) -> None:
+        # The parsed files and the owner's rows were kept by the job that wrote the owner's files.
         _state(fp, checked, environ, current, head, public, pages, notes, shells, toc, trusted).save(project.state_dir)
-        cache.save()
-        parts.save()
 
     if (
         state is not None
@@ -149,7 +146,7 @@ def build(
         if len(dirty) <= REBUILD_AT_MOST * max(1, len(plan.pages)):
             if opts.total:
                 opts.total(len(dirty))
-            warnings, pages = _rebuild(project, opts, plan, changes, checked, state, dirty, removed, digests, parts)
+            warnings, pages = _rebuild(project, opts, plan, changes, checked, state, dirty, removed, digests, cache)
             record(pages, state.shells, state.toc, state.trusted)
             outcome = "rebuilt" if dirty or removed else "up to date"
             return BuildReport(
@@ -158,7 +155,7 @@ def build(
 
     if opts.total:
         opts.total(len(plan.pages))
-    warnings, fast, engine_notes = _clean(project, opts, plan, changes, checked, digests, parts)
+    warnings, fast, engine_notes = _clean(project, opts, plan, changes, checked, digests, cache)
     notes += engine_notes
     if fast is not None:
         pages = {slug: digests[slug] for slug in fast.files}
@@ -167,7 +164,6 @@ def build(
         record(pages, shells, toc, sorted(fast.trusted))
     else:
         shutil.rmtree(project.state_dir, ignore_errors=True)
-        cache.save()
     return BuildReport(plan, len(plan.pages), warnings, tuple(notes), source, "built", len(plan.pages))
 
 
@@ -259,7 +255,7 @@ def _clean(
     changes: History | None,
     checked: Checked,
     digests: Mapping[str, str],
-    parts: owner.PartCache,
+    documents: DocumentCache,
 ) -> tuple[tuple[str, ...], FastResult | None, list[str]]:
     """Build everything into staging folders and swap them in."""
     from .build import docs_files
@@ -270,7 +266,10 @@ def _clean(
 
     base = site.site_url(project.config)
     notes: list[str] = []
-    with _staging(project) as staged, _OwnerFiles(project, opts, plan, digests, parts, staged["owner"]) as owner_job:
+    with (
+        _staging(project) as staged,
+        _OwnerFiles(project, opts, plan, digests, documents, staged["owner"]) as owner_job,
+    ):
         fast = None
         if opts.engine == "fast":
             try:
@@ -318,7 +317,7 @@ def _rebuild(
     dirty: Sequence[int],
     removed: Sequence[str],
     digests: Mapping[str, str],
-    parts: owner.PartCache,
+    documents: DocumentCache,
 ) -> tuple[tuple[str, ...], dict[str, str]]:
     """Render the dirty pages, check them, and rename them into place; the public part stays as it is."""
     from .exposure import exposure_problems
@@ -328,8 +327,9 @@ def _rebuild(
 
     owner_dir = staging_dir(project.owner_dir)
     rebuilt: Rebuilt | None = None
-    owner_job = _OwnerFiles(project, opts, plan, digests, parts, owner_dir)
+    owner_job: _OwnerFiles | None = None
     try:
+        owner_job = _OwnerFiles(project, opts, plan, digests, documents, owner_dir)
         rebuilt = rebuild(
             config=project.config,
             templates=project.templates,
@@ -362,7 +362,8 @@ def _rebuild(
         commit(rebuilt, roots, removed)
         swap_in(owner_dir, project.owner_dir)
     finally:
-        owner_job.close()
+        if owner_job is not None:
+            owner_job.close()
         if owner_dir.exists():
             shutil.rmtree(owner_dir, ignore_errors=True)
         if rebuilt is not None and rebuilt.txn.exists():
@@ -377,15 +378,16 @@ def _rebuild(
 
 
 class _OwnerFiles:
-    """The owner's files, written into ``folder`` while this process renders the pages.
+    """The owner's files written into ``folder``, and the caches kept, while this process renders the pages.
 
-    On a large site they are rendered in a forked process: the pages' rendering leaves a core free at
-    first (MkDocs builds the public part, or a rebuild renders a few pages in this process), and the
-    owner's index of 10,000 rows costs seconds.  Their new rows come back into ``parts``.
+    On a large site this runs in a forked process: the pages' rendering leaves a core free at first
+    (MkDocs builds the public part, or a rebuild renders a few pages in this process), and the owner's
+    index of 10,000 rows, with the caches of parsed files and owner rows, costs seconds.  Both caches
+    are keyed by content, so keeping them does not wait for the build to succeed.
     """
 
     BACKGROUND_FROM = 200
-    """Pages from which the owner's files are rendered in a second process."""
+    """Pages from which this runs in a second process."""
 
     def __init__(
         self,
@@ -393,33 +395,30 @@ class _OwnerFiles:
         opts: Options,
         plan: Plan,
         digests: Mapping[str, str],
-        parts: owner.PartCache,
+        documents: DocumentCache,
         folder: Path,
     ) -> None:
-        self._args = (project, plan, digests, parts, folder)
-        self._parts = parts
+        args = (project, plan, digests, documents, folder)
         self._pool: Any = None
         self._pending: Any = None
         if opts.jobs == 1 or len(plan.pages) < self.BACKGROUND_FROM:
-            _write_owner_files(*self._args)
+            _owner_job(*args)
             return
         import multiprocessing
 
         global _OWNER_ARGS
-        _OWNER_ARGS = self._args  # inherited by the forked process: the plan is not pickled
+        _OWNER_ARGS = args  # inherited by the forked process: the plan is not pickled
         try:
             self._pool = multiprocessing.get_context("fork").Pool(processes=1)
         finally:
             _OWNER_ARGS = None
-        self._pending = self._pool.apply_async(_owner_files_forked)
+        self._pending = self._pool.apply_async(_owner_job_forked)
 
     def wait(self) -> None:
         """Until the files are written; a failure there is raised here."""
         if self._pending is not None:
-            new, used = self._pending.get()
+            self._pending.get()
             self._pending = None
-            self._parts.parts.update(new)
-            self._parts.used |= used
         self.close()
 
     def close(self) -> None:
@@ -436,26 +435,26 @@ class _OwnerFiles:
         self.close()
 
 
-def _write_owner_files(
-    project: Project, plan: Plan, digests: Mapping[str, str], parts: owner.PartCache, folder: Path
+def _owner_job(
+    project: Project, plan: Plan, digests: Mapping[str, str], documents: DocumentCache, folder: Path
 ) -> None:
+    from . import owner
     from .build import owner_files
     from .writer import write_files
 
+    parts = owner.PartCache(project.state_dir / "owner.pickle")
     write_files(owner_files(project, plan, digests, parts), folder)
+    parts.save()
+    documents.save()
 
 
-_OWNER_ARGS: tuple[Project, Plan, Mapping[str, str], owner.PartCache, Path] | None = None
+_OWNER_ARGS: tuple[Project, Plan, Mapping[str, str], DocumentCache, Path] | None = None
 
 
-def _owner_files_forked() -> tuple[dict[str, Any], set[str]]:
-    """In the second process: write the files, return the rows it rendered and the rows it used."""
+def _owner_job_forked() -> None:
     if _OWNER_ARGS is None:  # pragma: no cover - set before the process is forked
         raise RuntimeError("no owner files to write")
-    project, plan, digests, parts, folder = _OWNER_ARGS
-    known = set(parts.parts)
-    _write_owner_files(project, plan, digests, parts, folder)
-    return {k: v for k, v in parts.parts.items() if k not in known}, parts.used
+    _owner_job(*_OWNER_ARGS)
 
 
 @contextmanager

@@ -219,9 +219,14 @@ Form = Literal["json", "post_url", "get"]
 
 
 class Model(BaseModel):
-    """Base of every catalogue model: unknown keys are errors, values are immutable."""
+    """Base of every catalogue model: unknown keys are errors, values are immutable.
 
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, use_attribute_docstrings=True)
+    Validators are built on first use (``defer_build``): a catalogue validates only its five
+    top-level file models, which build their nested models' schemas themselves, so building a
+    validator for every nested model when this module is imported is work thrown away.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, use_attribute_docstrings=True, defer_build=True)
 
 
 # --------------------------------------------------------------------------- account

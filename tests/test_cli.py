@@ -203,3 +203,26 @@ def test_a_broken_catalogue_never_prints_a_traceback(project: Callable[..., Path
     assert result.exit_code == 1
     assert "Traceback" not in result.output
     assert not (root / "site").exists()
+
+
+def test_the_installed_command_exits_with_the_command_s_code(tmp_path: Path) -> None:
+    """``postdocs`` (``cli.run``) ends the process at once, with the exit code and output of the command."""
+    import subprocess
+    import sys
+
+    from conftest import copy_project
+
+    root = copy_project(tmp_path)
+    env = {"PATH": "/usr/bin:/bin", "POSTDOCS_SITE_KEY": TEST_KEY, **EXAMPLE_SECRETS}
+    ok = subprocess.run(
+        [sys.executable, "-m", "generator", "--project", str(root), "check"], capture_output=True, text=True, env=env
+    )
+    assert (ok.returncode, ok.stdout) == (0, "ok: 12 partner pages for 3 offers\n"), ok.stderr
+    buyer = root / "offers" / "buyers" / "prairie-dialers.yml"
+    buyer.write_text(buyer.read_text() + "surprise: 1\n")
+    bad = subprocess.run(
+        [sys.executable, "-m", "generator", "--project", str(root), "check"], capture_output=True, text=True, env=env
+    )
+    assert bad.returncode == 1 and "surprise" in bad.stderr and "Traceback" not in bad.stderr, bad.stderr
+    usage = subprocess.run([sys.executable, "-m", "generator", "nosuch"], capture_output=True, text=True, env=env)
+    assert usage.returncode == 2 and "No such command" in usage.stderr
