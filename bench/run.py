@@ -16,7 +16,7 @@ Each is repeated (``--repeat``, default 3; the MkDocs baseline at 10,000 pages `
 default 1, it takes minutes) and the median is reported with the ratio to the MkDocs baseline.
 
     python bench/run.py                       # 1,000 and 10,000 pages
-    python bench/run.py --sizes 1000 --repeat 5
+    python bench/run.py --sizes 1000 --repeat 5          # every run is printed to stderr too
     python bench/run.py --sizes 10000 --steps one-buyer check   # some steps (a full build still runs first)
 """
 
@@ -82,7 +82,12 @@ def _memory(pid: int) -> int:
 
 
 def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int]:
-    """Run a command; return (seconds, peak tree PSS in bytes). Fails loudly on a non-zero exit."""
+    """Run a command; return (seconds, peak tree PSS in bytes). Fails loudly on a non-zero exit.
+
+    The disk is settled first (``sync``): a step must not pay for the writing back of the files the
+    previous step wrote or deleted (half a gigabyte at 10,000 pages).
+    """
+    os.sync()
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     peak = 0
@@ -134,6 +139,7 @@ def measure(
         measured = run(cmd, root, env)
         if name in results:
             results[name].append(measured)
+            print(f"    {pages} {name}: {measured[0]:.2f} s, {measured[1] / 2**20:.0f} MB", file=sys.stderr)
 
     with tempfile.TemporaryDirectory(prefix=f"postdocs-bench-{pages}-") as tmp:
         root = project(Path(tmp), pages)
@@ -154,7 +160,7 @@ def measure(
         for _ in range(baseline_repeat if "mkdocs" in results else 0):
             out = Path(tmp) / "mkdocs-site"
             shutil.rmtree(out, ignore_errors=True)
-            results["mkdocs"].append(run([*mkdocs, "build", "--quiet", "-d", str(out)], root, env))
+            step("mkdocs", [*mkdocs, "build", "--quiet", "-d", str(out)])
     return results
 
 
