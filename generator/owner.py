@@ -182,15 +182,7 @@ LINK_FIELDS = ("offer", "partner", "kind", "platform", "title", "path", "url")
 
 def link_row(page: Page, base: str) -> dict[str, str]:
     """A page's row of the link list: offer, partner, direction, platform, title, path, link."""
-    return {
-        "offer": page.offer.id,
-        "partner": page.partner_id,
-        "kind": page.kind,
-        "platform": page.platform.id,
-        "title": page.title,
-        "path": f"{page.slug}/",
-        "url": page_url(base, page.slug),
-    }
+    return {**page.identity(), "url": page_url(base, page.slug)}
 
 
 def link_rows(plan: Plan, base: str) -> list[dict[str, str]]:

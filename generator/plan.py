@@ -96,6 +96,17 @@ class Page:
             return self.built.setup
         return self.setup_builder()
 
+    def identity(self) -> dict[str, str]:
+        """Which page this is, as the link lists and the page's canonical JSON name it."""
+        return {
+            "offer": self.offer.id,
+            "partner": self.partner_id,
+            "kind": self.kind,
+            "platform": self.platform.id,
+            "title": self.title,
+            "path": f"{self.slug}/",
+        }
+
     def forget(self) -> None:
         """Drop what was built on first use (a worker that rendered the page keeps nothing of it)."""
         for name in ("stored", "built", "setup"):

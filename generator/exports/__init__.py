@@ -31,15 +31,7 @@ def page_json(page: Page) -> dict[str, Any]:
     """The page's canonical requests as JSON-ready data (``postdocs show --format json``)."""
     from ..changes import page_content  # what diff and the page history compare
 
-    return {
-        "offer": page.offer.id,
-        "partner": page.partner_id,
-        "kind": page.kind,
-        "platform": page.platform.id,
-        "title": page.title,
-        "path": f"{page.slug}/",
-        **page_content(page),
-    }
+    return {**page.identity(), **page_content(page)}
 
 
 def canonical(page: Page) -> str:
