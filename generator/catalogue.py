@@ -15,12 +15,9 @@ here; what a platform can send is checked by :mod:`plan`.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import difflib
 import hashlib
-import os
-import pickle
 import types
 import typing
 from collections.abc import Iterable, Mapping
@@ -35,6 +32,7 @@ from .errors import DataError, Problem, UsageError
 from .models import Account, Buyer, Offer, PlatformFile, TrafficSource
 from .platforms import BUILTIN, Platform
 from .secrets import credential_problems
+from .writer import keep, read_kept
 from .yamlsource import Document, Loc, dotted, parse_document
 
 ACCOUNT_FILE = "account.yml"
@@ -92,14 +90,9 @@ class DocumentCache:
         self.used: set[str] = set()
         self.changed = False
         """An entry was parsed in this run."""
-        if path is not None and path.is_file():
-            try:
-                with path.open("rb") as f:
-                    version, entries = pickle.load(f)  # noqa: S301 - a file this program wrote, under build/
-                if version == (self.VERSION, __version__):
-                    self.entries = entries
-            except (OSError, EOFError, ValueError, TypeError, AttributeError, pickle.UnpicklingError):
-                self.entries = {}
+        kept = read_kept(path, (self.VERSION, __version__)) if path is not None else None
+        if isinstance(kept, dict):
+            self.entries = kept
 
     def read(self, path: Path, display: str, kind: str) -> tuple[Document | Problem, tuple[Problem, ...]]:
         """The parsed file and its credential problems, from the cache when its bytes are unchanged."""
@@ -126,16 +119,7 @@ class DocumentCache:
         """
         if self.path is None or not (self.changed or len(self.used) != len(self.entries)):
             return
-        kept = {k: v for k, v in self.entries.items() if k in self.used}
-        tmp = self.path.with_name(f".{self.path.name}.tmp")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with tmp.open("wb") as f:
-                pickle.dump(((self.VERSION, __version__), kept), f, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.path)
-        except OSError:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
+        keep(self.path, (self.VERSION, __version__), {k: v for k, v in self.entries.items() if k in self.used})
 
 
 def load_catalogue(root: Path, cache: DocumentCache | None = None) -> Catalogue:

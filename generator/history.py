@@ -24,7 +24,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
-import pickle
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -38,6 +37,8 @@ from .changes import Contents, PageChange, PageKey, PageState, compare, snapshot
 from .errors import DataError, GeneratorError
 from .gitrepo import Commit, Repo
 from .plan import Plan, plan_site
+from .state import code_digest
+from .writer import keep, read_kept
 
 MAX_LISTED = 4
 """Most things one history entry names before it says "and N more"."""
@@ -140,31 +141,6 @@ def replay(repo: Repo, rel: str, commits: Sequence[Commit], done: Replay) -> Rep
     return done
 
 
-def _code() -> str:
-    """What a kept replay depends on besides the commits: the code that planned them."""
-    from . import __version__
-    from .state import tree_digest
-
-    return f"{__version__} {tree_digest(Path(__file__).resolve().parent)}"
-
-
-def _load(cache: Path, key: tuple[str, ...]) -> Replay | None:
-    try:
-        with cache.open("rb") as f:
-            kept_key, kept = pickle.load(f)  # noqa: S301 - a file this program wrote, under build/
-    except (OSError, EOFError, ValueError, TypeError, AttributeError, ImportError, pickle.UnpicklingError):
-        return None
-    return kept if kept_key == key and isinstance(kept, Replay) else None
-
-
-def _save(cache: Path, key: tuple[str, ...], done: Replay) -> None:
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cache.with_name(f".{cache.name}.tmp")
-    with tmp.open("wb") as f:
-        pickle.dump((key, done), f, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, cache)
-
-
 @functools.lru_cache(maxsize=8)
 def _committed(
     repo: Repo, rel: str, head: str, cache: Path | None = None
@@ -172,14 +148,14 @@ def _committed(
     """Every page's committed changes up to ``head``, each page's last committed state and its contents."""
     commits = repo.log(rel)
     shas = [c.sha for c in commits]
-    key = ("history 2", _code(), rel)
-    kept = _load(cache, key) if cache is not None else None
-    if kept is None or kept.commits != shas[: len(kept.commits)]:
+    key = ("history 2", code_digest(), rel)  # the replay depends on the code that planned the commits
+    kept = read_kept(cache, key) if cache is not None else None
+    if not isinstance(kept, Replay) or kept.commits != shas[: len(kept.commits)]:
         kept = Replay(baseline=repo.shallow())  # the oldest commit of a shallow clone stands for all before it
     new = commits[len(kept.commits) :]
     done = replay(repo, rel, new, kept)
     if cache is not None and new:
-        _save(cache, key, done)
+        keep(cache, key, done)
     return {k: tuple(v) for k, v in done.found.items()}, done.states, done.contents
 
 

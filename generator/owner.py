@@ -8,11 +8,10 @@ partner changed renders only that partner's rows and sections.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
-import os
-import pickle
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -23,6 +22,7 @@ from . import __version__
 from .fastmd import Unsupported, convert, inline, table_row
 from .links import page_url
 from .plan import Page, Plan
+from .writer import keep, read_kept
 
 TEMPLATE = "owner.md.j2"
 COLUMNS = 5
@@ -51,25 +51,17 @@ class PartCache:
         self.path = path
         self.parts: dict[str, Part] = {}
         self.used: set[str] = set()
-        if path is not None and path.is_file():
-            try:
-                with path.open("rb") as f:
-                    version, parts = pickle.load(f)  # noqa: S301 - a file this program wrote, under build/
-                if version == (self.VERSION, __version__):
-                    self.parts = {k: Part._make(v) for k, v in parts.items()}
-            except (OSError, EOFError, ValueError, TypeError, AttributeError, pickle.UnpicklingError):
-                self.parts = {}
+        kept = read_kept(path, (self.VERSION, __version__)) if path is not None else None
+        if isinstance(kept, dict):
+            with contextlib.suppress(TypeError, ValueError):
+                self.parts = {k: Part._make(v) for k, v in kept.items()}
 
     def save(self) -> None:
         """Keep the parts used in this build (atomically)."""
         if self.path is None:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.name}.tmp")
-        with tmp.open("wb") as f:
-            kept = {k: tuple(v) for k, v in self.parts.items() if k in self.used}  # plain tuples pickle in C
-            pickle.dump(((self.VERSION, __version__), kept), f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, self.path)
+        kept = {k: tuple(v) for k, v in self.parts.items() if k in self.used}  # plain tuples pickle in C
+        keep(self.path, (self.VERSION, __version__), kept)
 
 
 def _no_code(code: str, lang: str) -> str:

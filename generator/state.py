@@ -14,6 +14,7 @@ redo every page it may have touched.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -48,6 +49,12 @@ def tree_digest(root: Path) -> str:
     return _digest(parts)
 
 
+@functools.lru_cache(maxsize=1)
+def code_digest() -> str:
+    """The postdocs code running now: its version and every file of the package."""
+    return f"{__version__} {tree_digest(Path(__file__).resolve().parent)}"
+
+
 def fingerprint(
     *,
     config: Path,
@@ -63,13 +70,12 @@ def fingerprint(
             versions.append(f"{name}={metadata.version(name)}")
         except metadata.PackageNotFoundError:  # pragma: no cover - all are dependencies
             versions.append(f"{name}=?")
-    code = tree_digest(Path(__file__).resolve().parent)
     return _digest(
         [
             f"postdocs={__version__}",
             sys.version,
             *versions,
-            code,
+            code_digest(),
             config.read_bytes() if config.is_file() else b"",
             tree_digest(templates),
             _digest(["site key", key_text]) if key_text else "no key",

@@ -7,11 +7,14 @@ point leaves the previous tree exactly as it was.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import pickle
 import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from .errors import BuildError
 
@@ -85,3 +88,32 @@ def sync_tree(files: Mapping[str, str | bytes], dest: Path) -> int:
         os.replace(tmp, target)
         changed += 1
     return changed
+
+
+_UNREADABLE = (OSError, EOFError, ValueError, TypeError, AttributeError, ImportError, pickle.UnpicklingError)
+
+
+def read_kept(path: Path, key: object) -> Any:
+    """What :func:`keep` wrote at ``path`` under ``key``; ``None`` when absent, unreadable or under another key."""
+    try:
+        with path.open("rb") as f:
+            kept_key, value = pickle.load(f)  # noqa: S301 - a file this program wrote, under build/
+    except _UNREADABLE:
+        return None
+    return value if kept_key == key else None
+
+
+def keep(path: Path, key: object, value: object) -> None:
+    """Write ``value`` under ``key`` at ``path`` atomically, for :func:`read_kept` in a later run.
+
+    What is kept only saves time: a folder that cannot be written (a read-only checkout) is not an error.
+    """
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tmp.open("wb") as f:
+            pickle.dump((key, value), f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
