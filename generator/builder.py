@@ -181,17 +181,17 @@ def _sharded(
     merge: Sequence[Path],
 ) -> BuildReport:
     """Build one shard into ``out``, or publish the site merged from shard folders."""
-    from . import owner
-    from .build import BuildReport, load, owner_files
+    from .build import BuildReport, load
     from .catalogue import DocumentCache
     from .exposure import exposure_problems
     from .history import page_history
     from .incremental import page_digests, public_digest
     from .scan import scan_trees
     from .shards import ShardManifest, check_shards, link_in, shard_indices, write_shard
-    from .writer import staging_dir, write_files
+    from .writer import staging_dir
 
-    checked = load(project, environ, publish=reason, cache=DocumentCache(project.cache_file))
+    documents = DocumentCache(project.cache_file)
+    checked = load(project, environ, publish=reason, cache=documents)
     plan = checked.plan
     changes = page_history(project.catalogue, plan, project.history_cache) if opts.history else None
     digests = page_digests(fp, plan, changes)
@@ -221,10 +221,12 @@ def _sharded(
     manifests = [ShardManifest.load(folder) for folder in merge]
     check_shards(manifests, fp, digests)
     base = site.site_url(project.config)
-    parts = owner.PartCache(project.state_dir / "owner.pickle")
-    with _staging(project) as staged:
-        write_files(owner_files(project, plan, digests, parts), staged["owner"])
+    with (
+        _staging(project) as staged,
+        _OwnerFiles(project, opts, plan, digests, documents, staged["owner"]) as owner_job,
+    ):
         fast = _build_fast(project, opts, checked, changes, staged, only=[])
+        owner_job.wait()
         for folder in merge:
             link_in(folder, staged)
         trees = {_shown(project, getattr(project, f"{k}_dir")): path for k, path in staged.items()}
@@ -241,7 +243,6 @@ def _sharded(
         fp, checked, environ, current, head, public, digests, checked.notes, shells, toc, sorted(fast.trusted)
     )
     state.save(project.state_dir)
-    parts.save()
     return BuildReport(plan, len(plan.pages), fast.warnings, checked.notes, source, "merged", 0)
 
 
