@@ -233,6 +233,7 @@ def _sharded(
         _raise_leaks(scan_trees(trees, checked.secrets))
         slugs = [p.slug for p in plan.pages]
         _raise_exposed(exposure_problems(staged["site"], base, slugs, site.PUBLIC_ENTRY_POINTS, slugs))
+        State.invalidate(project.state_dir)
         _swap_all(project, staged)
     head = _head(project.catalogue) if opts.history else None
     public = public_digest(fp, plan, checked.account_digest)
@@ -301,6 +302,7 @@ def _clean(
                 staged["site"], base, [p.slug for p in plan.pages], site.PUBLIC_ENTRY_POINTS, checked_pages
             )
         )
+        State.invalidate(project.state_dir)
         _swap_all(project, staged)
     return warnings, fast, notes
 
@@ -344,6 +346,7 @@ def _rebuild(
             strict=opts.strict,
             jobs=opts.jobs,
             progress=opts.progress,
+            previous=(project.docs_dir, project.site_dir),
         )
         owner_job.wait()
         written = _written(project, rebuilt.pages)
@@ -360,6 +363,7 @@ def _rebuild(
         if fallback_pages:
             _raise_exposed(exposure_problems(rebuilt.txn / "site", "/", fallback_pages, (), []))
         roots = {"site": project.site_dir, "docs": project.docs_dir}
+        State.invalidate(project.state_dir)
         commit(rebuilt, roots, removed)
         swap_in(owner_dir, project.owner_dir)
     finally:

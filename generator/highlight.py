@@ -14,7 +14,9 @@ whose output differs is highlighted by the reference from then on.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import html as html_lib
+import re
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from pygments import format as pygments_format
@@ -23,6 +25,8 @@ from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
 Reference = Callable[[str, str], str]
+
+_TAG = re.compile(r"<[^>]*>")
 
 LINE_CACHED = frozenset({"python", "py", "javascript", "js", "json"})
 """Languages lexed line by line: every line of postdocs' samples in them is lexically complete
@@ -53,6 +57,7 @@ class Highlighter:
         empty = str(pygments_format(iter(()), self._formatter))
         cut = empty.index("</code>")
         self._open, self._close = empty[:cut], empty[cut:]
+        self._end = self._close.rstrip("\n")
         self._checked: dict[str, int] = dict.fromkeys(trusted, VERIFY)
         self._trusted: dict[str, bool] = dict.fromkeys(trusted, True)
         self.fallbacks = 0
@@ -79,6 +84,38 @@ class Highlighter:
             self._blocks.clear()
         self._blocks[key] = html
         return html
+
+    def seed(self, blocks: Sequence[tuple[str, str]], page_html: str) -> int:
+        """Take the HTML of a page's blocks from that page as it was last built, instead of highlighting.
+
+        ``blocks``: the ``(code, language)`` pairs the converter asked for, in order, when it built
+        ``page_html``.  A rebuild re-renders a page whose prose changed while its code blocks usually
+        did not; this spares it the lexers.  The previous page was built by this same code and
+        configuration (a rebuild requires an unchanged fingerprint), so a block's HTML there is what
+        highlighting it again returns.  Nothing is taken unless the page holds exactly as many
+        highlighted blocks, and a block only when its HTML shows exactly its code's text.  Returns the
+        number of blocks taken.
+        """
+        found = []
+        start = page_html.find(self._open)
+        while start >= 0:
+            end = page_html.find(self._end, start)
+            if end < 0:
+                return 0
+            end += len(self._end)
+            found.append(page_html[start:end])
+            start = page_html.find(self._open, end)
+        if len(found) != len(blocks):
+            return 0
+        taken = 0
+        for (code, lang), block in zip(blocks, found, strict=True):
+            text = html_lib.unescape(_TAG.sub("", block[len(self._open) : -len(self._end)]))
+            if text.strip("\n") == code.strip("\n"):
+                if len(self._blocks) >= CACHE_LIMIT:
+                    self._blocks.clear()
+                self._blocks[(lang, code)] = block
+                taken += 1
+        return taken
 
     def trusted(self) -> set[str]:
         """Languages verified against the reference (safe to skip verifying in a later build)."""

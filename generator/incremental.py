@@ -69,8 +69,12 @@ def rebuild(
     strict: bool,
     jobs: int | None = None,
     progress: Callable[[int], None] | None = None,
+    previous: tuple[Path, Path] | None = None,
 ) -> Rebuilt:
-    """Render the dirty pages into a new transaction folder (``txn/site``, ``txn/docs``)."""
+    """Render the dirty pages into a new transaction folder (``txn/site``, ``txn/docs``).
+
+    ``previous``: the published ``(docs, site)`` folders, whose pages lend their unchanged code blocks.
+    """
     txn = staging_dir(txn_parent)
     shells = Shells.from_saved(dict(shells_saved), config, state.toc)
     reference = _LazyReference(config)
@@ -85,6 +89,7 @@ def rebuild(
         secrets,
         trusted=frozenset(state.trusted),
         jinja_cache=txn_parent.parent / "cache" / "jinja",
+        previous=previous,
     )
     results = render_pages(job, dirty, jobs=jobs, progress=progress)
     files = {r.slug: dict(r.files) for r in results}

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import hmac
 from typing import Literal
 
 Kind = Literal["buyer", "traffic_source"]
@@ -22,9 +22,24 @@ def page_slug(offer_id: str, kind: Kind, partner_id: str, key: bytes | None) -> 
     """
     if key is None:
         return f"{PAGES_DIR}/{offer_id}/{KIND_SLUG[kind]}-{partner_id}"
-    message = "\0".join(("postdocs-page-v1", offer_id, kind, partner_id)).encode()
-    digest = hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
-    return f"{PAGES_DIR}/{digest}"
+    inner, outer = _hmac_pads(key)
+    h = inner.copy()
+    h.update(f"postdocs-page-v1\0{offer_id}\0{kind}\0{partner_id}".encode())
+    o = outer.copy()
+    o.update(h.digest())
+    return f"{PAGES_DIR}/{o.hexdigest()[:32]}"
+
+
+@functools.lru_cache(maxsize=4)
+def _hmac_pads(key: bytes) -> tuple[hashlib._Hash, hashlib._Hash]:
+    """HMAC-SHA256 (RFC 2104) with the key's two padded blocks hashed once.
+
+    ``hmac.new`` per page sets up the key again for each of 10,000 pages (OpenSSL 3 looks the
+    algorithm up every time); copying the two prepared hashes costs half as much.
+    """
+    block = hashlib.sha256(key).digest() if len(key) > 64 else key
+    block = block.ljust(64, b"\0")
+    return hashlib.sha256(bytes(b ^ 0x36 for b in block)), hashlib.sha256(bytes(b ^ 0x5C for b in block))
 
 
 def page_url(site_url: str, slug: str) -> str:

@@ -69,6 +69,9 @@ class Job:
     """Languages the highlighter need not verify again."""
     jinja_cache: Path | None = None
     """Where compiled templates are kept between builds."""
+    previous: tuple[Path, Path] | None = None
+    """The published ``(docs, site)`` folders a rebuild replaces pages in: unchanged code blocks are
+    taken from a page's previous HTML instead of being highlighted again (:meth:`Highlighter.seed`)."""
 
 
 _JOB: Job | None = None
@@ -100,7 +103,9 @@ class _Worker:
             self._write("docs", rel, content.encode(), files, leaks)
         if job.site_root is None or job.shells is None:
             return PageResult(index, page.slug, False, tuple(files), tuple(leaks))
-        body = markdown.split("---\n", 2)[2] if markdown.startswith("---\n") else markdown
+        body = _body(markdown)
+        if job.previous is not None:
+            self._seed(page.slug, *job.previous)
         try:
             link = relative_link(page.slug, set(page_exports))
             converted = convert(body, self.highlight, link)
@@ -114,6 +119,27 @@ class _Worker:
             self._link("docs", "site", rel, files)
         languages = tuple(sorted(converted.languages))
         return PageResult(index, page.slug, False, tuple(files), tuple(leaks), exposure, languages)
+
+    def _seed(self, slug: str, docs: Path, site: Path) -> None:
+        """Offer the highlighter the code blocks of the page as it was last built."""
+        try:
+            with open(f"{os.fspath(docs)}/{slug}.md", encoding="utf-8") as f:
+                old_markdown = f.read()
+            with open(f"{os.fspath(site)}/{slug}/index.html", encoding="utf-8") as f:
+                old_html = f.read()
+        except (OSError, UnicodeDecodeError):
+            return
+        blocks: list[tuple[str, str]] = []
+
+        def record(code: str, lang: str) -> str:
+            blocks.append((code, lang))
+            return ""
+
+        try:
+            convert(_body(old_markdown), record)
+        except Unsupported:
+            return
+        self.highlight.seed(blocks, old_html)
 
     def _root(self, tree: str) -> str:
         root = self.job.docs_root if tree == "docs" else self.job.site_root
@@ -159,6 +185,11 @@ class _Worker:
         if b'<meta name="robots" content="noindex, nofollow">' not in data:
             return (f'partner page {page.slug}/ has no <meta name="robots" content="noindex, nofollow">',)
         return ()
+
+
+def _body(markdown: str) -> str:
+    """The page's Markdown without its front matter."""
+    return markdown.split("---\n", 2)[2] if markdown.startswith("---\n") else markdown
 
 
 _WORKER: _Worker | None = None

@@ -145,10 +145,15 @@ def plan_site(catalogue: Catalogue, key: bytes | None = None) -> Plan:
             choices = _buyer_choices(offer_entry, i, pair, buyer_entry, platform, problems)
             if choices is not None:
                 pages.append(_buyer_page(account, offer, pair, buyer_entry.model, platform, choices, key))
+        uncarried: dict[str, tuple[int, ...]] = {}  # by platform: asked once per source, same answer
         for i, source_pair in enumerate(offer.traffic_sources):
             source_entry = catalogue.sources[source_pair.traffic_source]
             platform = catalogue.platforms[source_entry.model.platform]
-            source_choices = _source_choices(offer_entry, i, source_pair, source_entry, platform, problems)
+            if platform.id not in uncarried:
+                uncarried[platform.id] = _uncarried_fields(offer, platform)
+            source_choices = _source_choices(
+                offer_entry, i, source_pair, source_entry, platform, uncarried[platform.id], problems
+            )
             if source_choices is not None:
                 pages.append(
                     _source_page(account, offer, source_pair, source_entry.model, platform, source_choices, key)
@@ -335,8 +340,10 @@ def _source_choices(
     pair: OfferSource,
     entry: Entry[TrafficSource],
     platform: Platform,
+    uncarried: tuple[int, ...],
     problems: list[Problem],
 ) -> SourceChoices | None:
+    """``uncarried``: the offer's shown fields whose own names the platform cannot carry."""
     source, doc = entry.model, entry.doc
     offer, offer_doc = offer_entry.model, offer_entry.doc
     before = len(problems)
@@ -371,11 +378,11 @@ def _source_choices(
     form = _form(source.form, platform, doc, problems, notes, what="the post")
     call_id_field = default_call_id_field(source)
     _check_token(platform, source.field_tokens.get(call_id_field, "call_id"), doc, ("call_id_field",), problems)
-    for i, contact in enumerate(offer.fields):
-        if contact.show and contact.name not in source.field_tokens:
+    for i in uncarried:
+        if offer.fields[i].name not in source.field_tokens:
             _check_token(
                 platform,
-                contact.name,
+                offer.fields[i].name,
                 offer_doc,
                 ("fields", i, "name"),
                 problems,
@@ -388,6 +395,11 @@ def _source_choices(
     return SourceChoices(
         form, call_id_field, pair.traffic_source_id or source.traffic_source_id, pair.payout, tuple(notes)
     )
+
+
+def _uncarried_fields(offer: Offer, platform: Platform) -> tuple[int, ...]:
+    """Shown fields of the offer whose own name is not a token the platform can carry (usually none)."""
+    return tuple(i for i, f in enumerate(offer.fields) if f.show and not platform.valid_name(f.name))
 
 
 def _source_page(

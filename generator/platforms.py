@@ -46,6 +46,8 @@ class Platform:
     builtin: bool = True
     docs: str = ""
     """Where the platform documents its tokens."""
+    _names: dict[str, bool] = field(default_factory=dict, init=False, repr=False, compare=False)
+    """``valid_name`` answers, by name: a large catalogue asks about the same few names 50,000 times."""
 
     def token_name(self, name: str) -> str:
         """The platform's token name for a well-known value or a user-defined field."""
@@ -61,7 +63,10 @@ class Platform:
 
     def valid_name(self, name: str) -> bool:
         """True when this platform can carry a token for ``name``."""
-        return _valid(self.name_pattern, self.token_name(name))
+        known = self._names.get(name)
+        if known is None:
+            known = self._names[name] = _valid(self.name_pattern, self.token_name(name))
+        return known
 
     def wrap_example(self, name: str = "field_name") -> str:
         """A token for documentation and error hints."""

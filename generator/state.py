@@ -156,6 +156,15 @@ class State:
         except (TypeError, KeyError, AttributeError):
             return None
 
+    @staticmethod
+    def invalidate(folder: Path) -> None:
+        """Forget the last build before its output is replaced.
+
+        A build interrupted while publishing then leaves no state, and the next build is clean instead
+        of trusting pages it may have touched.
+        """
+        (folder / "manifest.json").unlink(missing_ok=True)
+
     def save(self, folder: Path) -> None:
         """Write the state atomically."""
         folder.mkdir(parents=True, exist_ok=True)

@@ -214,3 +214,45 @@ def test_cached_cells_and_phrases_never_carry_one_page_s_links_to_another() -> N
     plain = "| **bold** and `code` &amp; \\* | x |"
     first, again = table_row(plain, 2), table_row(plain, 2)
     assert first == again == "<tr>\n<td><strong>bold</strong> and <code>code</code> &amp; *</td>\n<td>x</td>\n</tr>"
+
+
+def _recorded(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """A page's HTML (highlighted by the reference) and the blocks the converter asked for, in order."""
+    blocks: list[tuple[str, str]] = []
+
+    def record(code: str, lang: str) -> str:
+        blocks.append((code, lang))
+        return fence(code, lang)
+
+    return convert(text, record).html, blocks
+
+
+def _nothing_highlighted(code: str, lang: str) -> str:
+    raise AssertionError(f"the reference highlighted {lang}")
+
+
+def test_a_page_lends_its_blocks_to_the_highlighter(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = next(t for name, t in pages(REPO).items() if name.startswith("p/") and "```python" in t)
+    html, blocks = _recorded(text)
+    assert len(blocks) >= 5
+    highlight = Highlighter(_nothing_highlighted, trusted={lang for _, lang in blocks})
+    assert highlight.seed(blocks, html) == len(blocks)
+    monkeypatch.setattr(Highlighter, "_lexer", lambda self, lang: pytest.fail(f"{lang} was lexed"))
+    assert convert(text, highlight).html == html
+
+
+def test_a_page_lends_only_blocks_that_show_their_code() -> None:
+    text = next(t for name, t in pages(REPO).items() if name.startswith("p/") and "```python" in t)
+    html, blocks = _recorded(text)
+    languages = {lang for _, lang in blocks}
+    # The page changed since: one block's code is different; only the others are taken.
+    code, lang = blocks[1]
+    changed = [*blocks[:1], (code.replace("https", "http"), lang), *blocks[2:]]
+    assert code != changed[1][0]
+    highlight = Highlighter(fence, trusted=languages)
+    assert highlight.seed(changed, html) == len(blocks) - 1
+    assert highlight(changed[1][0], lang) == fence(changed[1][0], lang)
+    # A different number of blocks (a block added or removed): nothing is taken.
+    assert Highlighter(fence, trusted=languages).seed(blocks[1:], html) == 0
+    # HTML cut short: nothing is taken.
+    assert Highlighter(fence, trusted=languages).seed(blocks, html[: html.rindex("</code></pre></div>")]) == 0

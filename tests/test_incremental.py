@@ -129,6 +129,52 @@ def test_a_rebuild_renders_only_the_changed_pages(built: Path, tmp_path: Path) -
     assert all(p.startswith("p/") for p in changed["site"])
 
 
+def test_a_rebuild_takes_unchanged_code_blocks_from_the_published_pages(
+    built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A renamed buyer changes its pages' prose, not their code: nothing is highlighted again, and the
+    result is still a clean build's."""
+    from generator.highlight import Highlighter
+
+    root = tmp_path / "p"
+    shutil.copytree(built, root)
+    rename_buyer(root)
+    with monkeypatch.context() as patched:
+        patched.setattr(Highlighter, "_lexer", lambda self, lang: pytest.fail(f"{lang} was highlighted again"))
+        result = run(root, "build")
+    assert result.stdout.startswith("rebuilt 2 of 12"), result.stdout
+    assert trees(root) == clean_build(root)
+
+
+def test_an_interrupted_publish_leaves_no_state_to_trust(
+    built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages renamed into place, then the build stops before it records them: the next build is clean,
+    even when the catalogue went back to what the old state describes."""
+    from generator import incremental
+
+    root = tmp_path / "p"
+    shutil.copytree(built, root)
+    before = trees(root)
+    rename_buyer(root)
+    original_commit = incremental.commit
+
+    def commit_then_stop(*args: object, **kwargs: object) -> None:
+        original_commit(*args, **kwargs)  # type: ignore[arg-type]
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patched:
+        patched.setattr(incremental, "commit", commit_then_stop)
+        stopped = run(root, "build")
+    assert stopped.exit_code == 2 and "interrupted" in stopped.stderr, stopped.output
+    assert trees(root)["site"] != before["site"]
+    buyer = root / "offers/buyers/lakeshore-benefits.yml"
+    _edit(buyer, "name: Lakeshore Benefits Co", "name: Lakeshore Benefits Group")
+    result = run(root, "build")
+    assert result.stdout.startswith("built 12 partner pages"), result.stdout
+    assert trees(root) == before
+
+
 def test_nothing_changed_touches_nothing(built: Path, tmp_path: Path) -> None:
     root = tmp_path / "p"
     shutil.copytree(built, root, copy_function=shutil.copy2)

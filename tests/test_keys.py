@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import shutil
@@ -13,11 +15,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 from conftest import EXAMPLE_SECRETS, TEST_KEY
+from hypothesis import given
+from hypothesis import strategies as st
 
 from generator.build import Project, check
 from generator.cli import main
 from generator.keys import SiteKeyError, load_key, parse_key, publishing
-from generator.links import page_slug
+from generator.links import Kind, page_slug
 
 
 def run(root: Path, *args: str, env: dict[str, str] | None = None) -> Result:
@@ -43,6 +47,15 @@ def test_slug_is_a_stable_hmac_of_the_pair() -> None:
     assert page_slug("final-expense", "buyer", "lakeshore-benefits", other) != page_slug(
         "final-expense", "buyer", "lakeshore-benefits", key
     )
+
+
+@given(st.binary(min_size=1, max_size=200), st.text(max_size=40), st.sampled_from(["buyer", "traffic_source"]))
+def test_slug_is_the_standard_hmac_for_any_key_length(key: bytes, partner: str, kind: Kind) -> None:
+    """The slug's HMAC is computed from prepared key pads; it is RFC 2104's for keys of every length
+    (longer than a block, 64 bytes, the key is hashed first)."""
+    message = "\0".join(("postdocs-page-v1", "offer", kind, partner)).encode()
+    expected = hmac.new(key, message, hashlib.sha256).hexdigest()[:32]
+    assert page_slug("offer", kind, partner, key) == f"p/{expected}"
 
 
 def test_readable_slug_without_a_key() -> None:
