@@ -32,6 +32,7 @@ from .project import Project
 from .state import State, fingerprint, inputs, same_inputs, secrets_digest
 
 if TYPE_CHECKING:  # pragma: no cover
+    from . import owner
     from .build import BuildReport, Checked
     from .catalogue import DocumentCache
     from .fastbuild import FastResult
@@ -223,18 +224,19 @@ def _sharded(
     base = site.site_url(project.config)
     with (
         _staging(project) as staged,
-        _OwnerFiles(project, opts, plan, digests, documents, staged["owner"]) as owner_job,
+        _OwnerFiles(project, opts, plan, digests, documents, staged["owner"], checked.secrets) as owner_job,
     ):
         fast = _build_fast(project, opts, checked, changes, staged, only=[])
-        owner_job.wait()
+        owner_leaks = owner_job.wait()
         for folder in merge:
             link_in(folder, staged)
-        trees = {_shown(project, getattr(project, f"{k}_dir")): path for k, path in staged.items()}
-        _raise_leaks(scan_trees(trees, checked.secrets))
+        trees = {_shown(project, getattr(project, f"{k}_dir")): staged[k] for k in ("docs", "site")}
+        _raise_leaks(owner_leaks + scan_trees(trees, checked.secrets))
         slugs = [p.slug for p in plan.pages]
         _raise_exposed(exposure_problems(staged["site"], base, slugs, site.PUBLIC_ENTRY_POINTS, slugs))
         State.invalidate(project.state_dir)
         _swap_all(project, staged)
+        owner_job.finish()
     head = _head(project.catalogue) if opts.history else None
     public = public_digest(fp, plan, checked.account_digest)
     shells = fast.shells.saved() if fast.shells else {}
@@ -263,14 +265,14 @@ def _clean(
     from .build import docs_files
     from .exposure import exposure_problems
     from .fastbuild import Unfaithful
-    from .scan import check_no_secrets, scan_trees
+    from .scan import scan_trees
     from .writer import write_files
 
     base = site.site_url(project.config)
     notes: list[str] = []
     with (
         _staging(project) as staged,
-        _OwnerFiles(project, opts, plan, digests, documents, staged["owner"]) as owner_job,
+        _OwnerFiles(project, opts, plan, digests, documents, staged["owner"], checked.secrets) as owner_job,
     ):
         fast = None
         if opts.engine == "fast":
@@ -284,17 +286,18 @@ def _clean(
                 for folder in ("docs", "site"):
                     shutil.rmtree(staged[folder])
                     staged[folder].mkdir()
-        owner_job.wait()
-        trees = {_shown(project, getattr(project, f"{k}_dir")): path for k, path in staged.items()}
+        owner_leaks = owner_job.wait()
+        trees = {_shown(project, getattr(project, f"{k}_dir")): staged[k] for k in ("docs", "site")}
         checked_pages: list[str] = []
         if fast is None:
             write_files(docs_files(project, plan, changes), staged["docs"])
             warnings = tuple(site.build_site(project.config, staged["docs"], staged["site"], strict=opts.strict))
-            check_no_secrets(trees, checked.secrets)
+            _raise_leaks(owner_leaks + scan_trees(trees, checked.secrets))
         else:
             warnings = fast.warnings
             written = _written(project, fast.pages)
-            _raise_leaks([lk for r in fast.pages for lk in r.leaks] + scan_trees(trees, checked.secrets, written))
+            page_leaks = [lk for r in fast.pages for lk in r.leaks]
+            _raise_leaks(page_leaks + owner_leaks + scan_trees(trees, checked.secrets, written))
             _raise_exposed([line for r in fast.pages for line in r.exposure])
             checked_pages = _fast_pages(fast.pages)
         _raise_exposed(
@@ -304,6 +307,7 @@ def _clean(
         )
         State.invalidate(project.state_dir)
         _swap_all(project, staged)
+        owner_job.finish()
     return warnings, fast, notes
 
 
@@ -332,7 +336,7 @@ def _rebuild(
     rebuilt: Rebuilt | None = None
     owner_job: _OwnerFiles | None = None
     try:
-        owner_job = _OwnerFiles(project, opts, plan, digests, documents, owner_dir)
+        owner_job = _OwnerFiles(project, opts, plan, digests, documents, owner_dir, checked.secrets)
         rebuilt = rebuild(
             config=project.config,
             templates=project.templates,
@@ -348,7 +352,7 @@ def _rebuild(
             progress=opts.progress,
             previous=(project.docs_dir, project.site_dir),
         )
-        owner_job.wait()
+        owner_leaks = owner_job.wait()
         written = _written(project, rebuilt.pages)
         txn_trees = {
             _shown(project, project.site_dir): rebuilt.txn / "site",
@@ -356,7 +360,7 @@ def _rebuild(
         }
         leaks = [lk for r in rebuilt.pages for lk in r.leaks]
         leaks += scan_trees(txn_trees, checked.secrets, written)
-        leaks += scan_trees({_shown(project, project.owner_dir): owner_dir}, checked.secrets)
+        leaks += owner_leaks
         _raise_leaks(leaks)
         _raise_exposed([line for r in rebuilt.pages for line in r.exposure])
         fallback_pages = [r.slug for r in rebuilt.pages if r.fallback]
@@ -366,6 +370,7 @@ def _rebuild(
         State.invalidate(project.state_dir)
         commit(rebuilt, roots, removed)
         swap_in(owner_dir, project.owner_dir)
+        owner_job.finish()
     finally:
         if owner_job is not None:
             owner_job.close()
@@ -387,8 +392,10 @@ class _OwnerFiles:
 
     On a large site this runs in a forked process: the pages' rendering leaves a core free at first
     (MkDocs builds the public part, or a rebuild renders a few pages in this process), and the owner's
-    index of 10,000 rows, with the caches of parsed files and owner rows, costs seconds.  Both caches
-    are keyed by content, so keeping them does not wait for the build to succeed.
+    index of 10,000 rows, with the caches of parsed files and owner rows, costs seconds.  The files are
+    written first (:meth:`wait`); the caches are kept after them, while this process checks and
+    publishes, and :meth:`finish` waits for that at the end.  Both caches are keyed by content, so
+    keeping them does not wait for the build to succeed.
     """
 
     BACKGROUND_FROM = 200
@@ -402,12 +409,16 @@ class _OwnerFiles:
         digests: Mapping[str, str],
         documents: DocumentCache,
         folder: Path,
+        secrets: Mapping[str, str],
     ) -> None:
-        args = (project, plan, digests, documents, folder)
+        args = (project, plan, digests, documents, folder, secrets)
         self._pool: Any = None
-        self._pending: Any = None
+        self._files: Any = None
+        self._kept: Any = None
+        self._leaks: list[Leak] = []
         if opts.jobs == 1 or len(plan.pages) < self.BACKGROUND_FROM:
-            _owner_job(*args)
+            parts, documents, self._leaks = _write_owner_files(*args)
+            _keep_owner_caches(parts, documents)
             return
         import multiprocessing
 
@@ -417,13 +428,23 @@ class _OwnerFiles:
             self._pool = multiprocessing.get_context("fork").Pool(processes=1)
         finally:
             _OWNER_ARGS = None
-        self._pending = self._pool.apply_async(_owner_job_forked)
+        # One process runs both, in this order; the second finds what the first kept for it.
+        self._files = self._pool.apply_async(_owner_files_forked)
+        self._kept = self._pool.apply_async(_owner_caches_forked)
 
-    def wait(self) -> None:
-        """Until the files are written; a failure there is raised here."""
-        if self._pending is not None:
-            self._pending.get()
-            self._pending = None
+    def wait(self) -> list[Leak]:
+        """Until the files are written; a failure there is raised here.  Returns the secrets found in them."""
+        if self._files is not None:
+            self._leaks = self._files.get()
+            self._files = None
+        return self._leaks
+
+    def finish(self) -> None:
+        """Until the files are written and the caches kept; then the second process ends."""
+        self.wait()
+        if self._kept is not None:
+            self._kept.get()
+            self._kept = None
         self.close()
 
     def close(self) -> None:
@@ -440,26 +461,50 @@ class _OwnerFiles:
         self.close()
 
 
-def _owner_job(
-    project: Project, plan: Plan, digests: Mapping[str, str], documents: DocumentCache, folder: Path
-) -> None:
+def _write_owner_files(
+    project: Project,
+    plan: Plan,
+    digests: Mapping[str, str],
+    documents: DocumentCache,
+    folder: Path,
+    secrets: Mapping[str, str],
+) -> tuple[owner.PartCache, DocumentCache, list[Leak]]:
+    """Write the owner's files, and scan them for secrets as they are written."""
     from . import owner
     from .build import owner_files
+    from .scan import compile_scanner
     from .writer import write_files
 
     parts = owner.PartCache(project.state_dir / "owner.pickle")
-    write_files(owner_files(project, plan, digests, parts), folder)
+    written = owner_files(project, plan, digests, parts)
+    files = {name: c.encode() if isinstance(c, str) else c for name, c in written.items()}
+    write_files(files, folder)
+    scan, shown = compile_scanner(secrets), _shown(project, project.owner_dir)
+    leaks = [leak for name, data in sorted(files.items()) for leak in scan(data, f"{shown}/{name}")]
+    return parts, documents, leaks
+
+
+def _keep_owner_caches(parts: owner.PartCache, documents: DocumentCache) -> None:
     parts.save()
     documents.save()
 
 
-_OWNER_ARGS: tuple[Project, Plan, Mapping[str, str], DocumentCache, Path] | None = None
+_OWNER_ARGS: tuple[Project, Plan, Mapping[str, str], DocumentCache, Path, Mapping[str, str]] | None = None
+_OWNER_KEPT: tuple[owner.PartCache, DocumentCache] | None = None
 
 
-def _owner_job_forked() -> None:
+def _owner_files_forked() -> list[Leak]:
+    global _OWNER_KEPT
     if _OWNER_ARGS is None:  # pragma: no cover - set before the process is forked
         raise RuntimeError("no owner files to write")
-    _owner_job(*_OWNER_ARGS)
+    parts, documents, leaks = _write_owner_files(*_OWNER_ARGS)
+    _OWNER_KEPT = (parts, documents)
+    return leaks
+
+
+def _owner_caches_forked() -> None:
+    if _OWNER_KEPT is not None:  # None: writing the files failed, and wait() raises that
+        _keep_owner_caches(*_OWNER_KEPT)
 
 
 @contextmanager

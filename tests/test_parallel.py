@@ -10,9 +10,10 @@ from __future__ import annotations
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import REPO, copy_project
+from conftest import REPO, TEST_KEY, copy_project
 from test_incremental import TREES, clean_build, run, trees
 
 from generator.builder import _OwnerFiles
@@ -59,3 +60,35 @@ def test_a_rebuild_with_the_owner_files_alongside_ends_like_a_clean_build(large:
     rebuilt = trees(large)
     assert b"Buyer 0 renamed" in rebuilt["owner"]["index.html"]
     assert rebuilt == clean_build(large, SYNTH)
+
+
+@pytest.mark.parametrize("build", ["clean", "rebuild"])
+def test_a_secret_in_the_owner_files_written_alongside_stops_the_build(
+    build: str, large: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second process scans the owner's files as it writes them; what it finds stops the build."""
+    from generator import build as build_module
+
+    clean_build(large, SYNTH)
+    root = tmp_path / "p"
+    shutil.copytree(large, root)
+    before = trees(root)
+    if build == "clean":
+        owner = root / "templates" / "owner.md.j2"
+        owner.write_text(owner.read_text() + f"\nKey: {TEST_KEY}\n")
+    else:  # the catalogue refuses a secret value, so the rebuild's owner files are made to hold one
+        buyer = root / "offers" / "buyers" / "buyer-00000.yml"
+        buyer.write_text(buyer.read_text().replace("name: Buyer 0 ", "name: Buyer 0 renamed "))
+        real = build_module.owner_files
+
+        def leaky(*args: Any, **kwargs: Any) -> dict[str, str | bytes]:
+            files = real(*args, **kwargs)
+            return {**files, "index.md": f"{files['index.md']!s}\nKey: {TEST_KEY}\n"}
+
+        monkeypatch.setattr(build_module, "owner_files", leaky)
+    result = run(root, "build", env=SYNTH)
+    assert result.exit_code == 1, result.output
+    assert "  owner/index.md: holds the value of the site key (POSTDOCS_SITE_KEY)" in result.stderr
+    if build == "clean":
+        assert "  owner/index.html: holds the value of the site key (POSTDOCS_SITE_KEY)" in result.stderr
+    assert trees(root) == before
