@@ -129,12 +129,16 @@ def page_paths(slug: str) -> list[str]:
 
 def commit(rebuilt: Rebuilt, roots: Mapping[str, Path], removed: Sequence[str]) -> None:
     """Move the rebuilt files into place, then delete the files of removed pages."""
+    txn, made = os.fspath(rebuilt.txn), set()
     for files in rebuilt.files.values():
         for rel in sorted(files):
             tree, _, path = rel.partition("/")
-            target = roots[tree] / path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(rebuilt.txn / tree / path, target)
+            target = f"{os.fspath(roots[tree])}/{path}"
+            folder = os.path.dirname(target)
+            if folder not in made:  # plain os calls on strings: pathlib's layers cost more than the renames
+                os.makedirs(folder, exist_ok=True)
+                made.add(folder)
+            os.replace(f"{txn}/{tree}/{path}", target)
     for slug in removed:
         _delete(page_paths(slug), roots)
     shutil.rmtree(rebuilt.txn, ignore_errors=True)

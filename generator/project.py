@@ -63,6 +63,11 @@ class Project:
         return self.root / "build" / "cache" / "documents.pickle"
 
     @property
+    def jinja_cache(self) -> Path:
+        """Compiled templates (Jinja checks each against its template's source)."""
+        return self.root / "build" / "cache" / "jinja"
+
+    @property
     def history_cache(self) -> Path:
         """The replayed git history of the catalogue (see :mod:`history`)."""
         return self.root / "build" / "cache" / "history.pickle"
