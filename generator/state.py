@@ -18,10 +18,10 @@ import functools
 import hashlib
 import json
 import os
+import re
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -64,12 +64,7 @@ def fingerprint(
     options: Mapping[str, Any],
 ) -> str:
     """The digest of every input that shapes every page (never holding a secret itself)."""
-    versions = []
-    for name in LIBRARIES:
-        try:
-            versions.append(f"{name}={metadata.version(name)}")
-        except metadata.PackageNotFoundError:  # pragma: no cover - all are dependencies
-            versions.append(f"{name}=?")
+    versions = [f"{name}={version}" for name, version in library_versions().items()]
     return _digest(
         [
             f"postdocs={__version__}",
@@ -83,6 +78,42 @@ def fingerprint(
             json.dumps(dict(options), sort_keys=True),
         ]
     )
+
+
+def library_versions() -> dict[str, str]:
+    """The installed version of each library in :data:`LIBRARIES`.
+
+    Read from the names of the installed packages' ``.dist-info`` folders (``Jinja2-3.1.6.dist-info``),
+    the first found along ``sys.path`` as the import system finds them; ``importlib.metadata``, which
+    costs every command more to import than the rest of this check, answers only for what is not found.
+    """
+    wanted = {_normalized(name): name for name in LIBRARIES}
+    found: dict[str, str] = {}
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for folder in names:
+            if folder.endswith(".dist-info"):
+                dist, _, version = folder.removesuffix(".dist-info").partition("-")
+                name = wanted.get(_normalized(dist))
+                if name is not None and name not in found and version:
+                    found[name] = version
+    for name in LIBRARIES:
+        if name not in found:
+            from importlib import metadata
+
+            try:
+                found[name] = metadata.version(name)
+            except metadata.PackageNotFoundError:  # pragma: no cover - all are dependencies
+                found[name] = "?"
+    return {name: found[name] for name in LIBRARIES}
+
+
+def _normalized(name: str) -> str:
+    """A distribution name as PEP 503 compares them (``pymdown_extensions`` is ``pymdown-extensions``)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def secrets_digest(values: Mapping[str, str]) -> str:

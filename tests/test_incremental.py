@@ -235,3 +235,20 @@ def test_a_manually_deleted_site_means_a_clean_build(built: Path, tmp_path: Path
     result = run(root, "build")
     assert result.stdout.startswith("built 12 partner pages")
     assert os.path.isfile(root / "site" / "index.html")
+
+
+def test_the_fingerprint_knows_the_installed_library_versions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read from the installed packages' folder names, they are what importlib.metadata says; where no
+    folder can be read, importlib.metadata answers."""
+    from importlib import metadata
+
+    from generator import state
+
+    installed = {name: metadata.version(name) for name in state.LIBRARIES}
+    assert state.library_versions() == installed
+
+    def unreadable(path: str) -> list[str]:
+        raise PermissionError(path)
+
+    monkeypatch.setattr(state.os, "listdir", unreadable)
+    assert state.library_versions() == installed
