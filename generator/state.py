@@ -8,8 +8,8 @@ and its change history) with every file written for it.
 
 The next build compares: nothing changed means nothing to do and nothing touched; some pages changed
 means only those are rendered; a changed fingerprint or public part means a clean build.  The state
-is written last, so a build interrupted while publishing leaves a state that makes the next build
-redo every page it may have touched.
+is removed before anything is renamed into place and written last, so a build interrupted while
+publishing leaves no state, and the next build is clean.
 """
 
 from __future__ import annotations
