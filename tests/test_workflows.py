@@ -44,6 +44,18 @@ def runs(job: dict[str, Any]) -> str:
     return "\n".join(str(s.get("run", "")) for s in steps(job))
 
 
+def assert_forgets_artifacts(job: dict[str, Any], needs: list[str]) -> None:
+    """A run's artifacts (the site: every partner link) are downloadable by anyone who can read the
+    repository until they expire; the last job deletes them, whether the jobs before it passed or not."""
+    assert job["needs"] == needs
+    assert job["if"].startswith("${{ always()")
+    assert job["permissions"] == {"actions": "write"}
+    (step,) = steps(job)
+    assert step["env"] == {"GH_TOKEN": "${{ github.token }}"}
+    assert "actions/runs/${GITHUB_RUN_ID}/artifacts\" --jq '.artifacts[].id'" in step["run"]
+    assert 'gh api -X DELETE "repos/${GITHUB_REPOSITORY}/actions/artifacts/${id}"' in step["run"]
+
+
 def test_workflows_are_valid_for_github() -> None:
     exe = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent))
     assert exe, "check-jsonschema is in the test extra"
@@ -80,6 +92,8 @@ def test_publish_workflow(path: Path) -> None:
     assert uses(deploy, "actions/deploy-pages")["id"] == "deployment"
     assert mark["needs"] == "deploy" and mark["permissions"] == {"contents": "write"}
     assert 'git push --force origin "${GITHUB_SHA}:refs/tags/postdocs-published"' in runs(mark)
+    assert_forgets_artifacts(wf["jobs"]["forget-artifacts"], ["build", "deploy"])
+    assert wf["jobs"]["forget-artifacts"]["if"] == "${{ always() && needs.build.result == 'success' }}"
     if path.is_relative_to(REPO / ".github"):
         assert "pytest" in commands and "npm ci" in commands
     else:
@@ -124,3 +138,22 @@ def test_sharded_workflow() -> None:
     # Every shard would replay the whole git history: they restore what the merge job keeps.
     assert uses(shard, "actions/cache/restore")["with"]["path"] == "build/cache"
     assert uses(merge, "actions/cache")["with"]["path"] == "build/cache"
+    assert_forgets_artifacts(data["jobs"]["forget-artifacts"], ["shard", "merge", "deploy"])
+
+
+@pytest.mark.parametrize("path", [*PUBLISH, SHARDED], ids=lambda p: str(p.relative_to(REPO)))
+def test_the_last_job_deletes_every_artifact_of_the_run(path: Path, tmp_path: Path) -> None:
+    """The step's script, run by bash as GitHub runs it, against a stand-in for the GitHub CLI."""
+    (step,) = steps(load(path)["jobs"]["forget-artifacts"])
+    calls = tmp_path / "calls"
+    gh = tmp_path / "gh"
+    gh.write_text(f'#!/bin/sh\necho "$*" >> {calls}\ncase "$*" in *DELETE*) ;; *) printf "101\\n102\\n" ;; esac\n')
+    gh.chmod(0o755)
+    env = {"PATH": f"{tmp_path}:/usr/bin:/bin", "GITHUB_REPOSITORY": "acme/partners", "GITHUB_RUN_ID": "77"}
+    done = subprocess.run(["bash", "-e", "-c", step["run"]], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert calls.read_text().splitlines() == [
+        "api --paginate repos/acme/partners/actions/runs/77/artifacts --jq .artifacts[].id",
+        "api -X DELETE repos/acme/partners/actions/artifacts/101",
+        "api -X DELETE repos/acme/partners/actions/artifacts/102",
+    ]
