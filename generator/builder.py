@@ -253,7 +253,6 @@ def _sharded(
         _raise_leaks(owner_leaks + scan_trees(trees, checked.secrets))
         slugs = [p.slug for p in plan.pages]
         _raise_exposed(exposure_problems(staged["site"], base, slugs, site.PUBLIC_ENTRY_POINTS, slugs))
-        State.invalidate(project.state_dir)
         _swap_all(project, staged)
         owner_job.finish()
     head = _head(project.catalogue) if opts.history else None
@@ -324,7 +323,6 @@ def _clean(
                 staged["site"], base, [p.slug for p in plan.pages], site.PUBLIC_ENTRY_POINTS, checked_pages
             )
         )
-        State.invalidate(project.state_dir)
         _swap_all(project, staged)
         owner_job.finish()
     return warnings, fast, notes
@@ -560,9 +558,10 @@ def _staging(project: Project) -> Iterator[dict[str, Path]]:
 
 
 def _swap_all(project: Project, staged: Mapping[str, Path]) -> None:
-    """Publish the staged folders (the site first: partners see it)."""
+    """Publish the staged folders (the site first: partners see it), the last build's state forgotten first."""
     from .writer import swap_in
 
+    State.invalidate(project.state_dir)
     for k in ("site", "docs", "owner"):
         swap_in(staged[k], getattr(project, f"{k}_dir"))
 
