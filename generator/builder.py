@@ -428,19 +428,19 @@ class _OwnerFiles:
         folder: Path,
         secrets: Mapping[str, str],
     ) -> None:
-        args = (project, plan, digests, documents, folder, secrets)
+        args = (project, plan, digests, folder, secrets)
         self._pool: Any = None
         self._files: Any = None
         self._kept: Any = None
         self._leaks: list[Leak] = []
         if opts.jobs == 1 or len(plan.pages) < self.BACKGROUND_FROM:
-            parts, documents, self._leaks = _write_owner_files(*args)
+            parts, self._leaks = _write_owner_files(*args)
             _keep_owner_caches(parts, documents)
             return
         import multiprocessing
 
         global _OWNER_ARGS
-        _OWNER_ARGS = args  # inherited by the forked process: the plan is not pickled
+        _OWNER_ARGS = (args, documents)  # inherited by the forked process: the plan is not pickled
         try:
             self._pool = multiprocessing.get_context("fork").Pool(processes=1)
         finally:
@@ -479,14 +479,9 @@ class _OwnerFiles:
 
 
 def _write_owner_files(
-    project: Project,
-    plan: Plan,
-    digests: Mapping[str, str],
-    documents: DocumentCache,
-    folder: Path,
-    secrets: Mapping[str, str],
-) -> tuple[owner.PartCache, DocumentCache, list[Leak]]:
-    """Write the owner's files, and scan them for secrets as they are written."""
+    project: Project, plan: Plan, digests: Mapping[str, str], folder: Path, secrets: Mapping[str, str]
+) -> tuple[owner.PartCache, list[Leak]]:
+    """Write the owner's files, and scan them for secrets as they are written; also the owner-row cache."""
     from . import owner
     from .build import owner_files
     from .scan import compile_scanner
@@ -498,7 +493,7 @@ def _write_owner_files(
     write_files(files, folder)
     scan, shown = compile_scanner(secrets), _shown(project, project.owner_dir)
     leaks = [leak for name, data in sorted(files.items()) for leak in scan(data, f"{shown}/{name}")]
-    return parts, documents, leaks
+    return parts, leaks
 
 
 def _keep_owner_caches(parts: owner.PartCache, documents: DocumentCache) -> None:
@@ -506,7 +501,7 @@ def _keep_owner_caches(parts: owner.PartCache, documents: DocumentCache) -> None
     documents.save()
 
 
-_OWNER_ARGS: tuple[Project, Plan, Mapping[str, str], DocumentCache, Path, Mapping[str, str]] | None = None
+_OWNER_ARGS: tuple[tuple[Project, Plan, Mapping[str, str], Path, Mapping[str, str]], DocumentCache] | None = None
 _OWNER_KEPT: tuple[owner.PartCache, DocumentCache] | None = None
 
 
@@ -514,7 +509,8 @@ def _owner_files_forked() -> list[Leak]:
     global _OWNER_KEPT
     if _OWNER_ARGS is None:  # pragma: no cover - set before the process is forked
         raise RuntimeError("no owner files to write")
-    parts, documents, leaks = _write_owner_files(*_OWNER_ARGS)
+    args, documents = _OWNER_ARGS
+    parts, leaks = _write_owner_files(*args)
     _OWNER_KEPT = (parts, documents)
     return leaks
 
