@@ -8,7 +8,7 @@ when every step succeeded.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -65,18 +65,21 @@ def load(
     *,
     publish: str | None = None,
     cache: DocumentCache | None = None,
+    known: Collection[str] = (),
 ) -> Checked:
     """Load, validate and plan with the site key; raise :class:`DataError` listing every problem.
 
     ``publish`` says why the build publishes (None for a local preview): then a
     site key is required, and every secret the catalogue references must be set.
+    ``known``: digests of catalogue files the last successful build read, with the same code and key
+    (see :func:`plan.plan_site`).
     """
     environ = os.environ if environ is None else environ
     catalogue = load_catalogue(project.catalogue, cache)
     key = load_key(project.root, environ)
     require_key(key, publish)
-    known = {f"the site key ({key.source})": key.text} if key else {}
-    resolved = resolve(catalogue, environ, known)
+    site_key = {f"the site key ({key.source})": key.text} if key else {}
+    resolved = resolve(catalogue, environ, site_key)
     problems = list(resolved.problems)
     notes = [] if key else [NO_KEY_WARNING]
     if publish:
@@ -87,13 +90,15 @@ def load(
     else:
         notes += [f"warning: {p}; the secret scan cannot look for its value" for p in resolved.unset]
     try:
-        plan = plan_site(catalogue, key.secret if key else None)
+        plan = plan_site(catalogue, key.secret if key else None, known)
     except DataError as exc:
         raise DataError([*exc.problems, *problems]) from None
     if problems:
         raise DataError(problems)
     names = tuple(sorted({ref.name for ref in references(catalogue)}))
-    return Checked(plan, key, {**resolved.values, **known}, tuple(notes), names, catalogue.digests.get("account", ""))
+    return Checked(
+        plan, key, {**resolved.values, **site_key}, tuple(notes), names, catalogue.digests.get("account", "")
+    )
 
 
 def check(project: Project, environ: Mapping[str, str] | None = None) -> Plan:

@@ -140,7 +140,10 @@ def _build(
         from .incremental import page_digests, public_digest
 
         cache = DocumentCache(project.cache_file)
-        checked = load(project, environ, publish=reason, cache=cache)
+        # Files the last build planned without a problem, with this same code and key: their pages are
+        # planned only if a step needs them (a rebuild renders the changed pages only).
+        known = {f[2] for f in state.inputs.values()} if state is not None and state.fingerprint == fp else set()
+        checked = load(project, environ, publish=reason, cache=cache, known=known)
     plan = checked.plan
     changes = page_history(project.catalogue, plan, project.history_cache) if opts.history else None
     digests = page_digests(fp, plan, changes)
@@ -160,7 +163,7 @@ def _build(
         and state.shells
         and _published(project)
     ):
-        dirty = [i for i, p in enumerate(plan.pages) if state.pages.get(p.slug) != digests[p.slug]]
+        dirty = [i for i, s in enumerate(plan.slots) if state.pages.get(s.slug) != digests[s.slug]]
         removed = [slug for slug in state.pages if slug not in digests]
         if len(dirty) <= REBUILD_AT_MOST * max(1, len(plan.pages)):
             if opts.total:
@@ -251,7 +254,7 @@ def _sharded(
             link_in(folder, staged)
         trees = {_shown(project, getattr(project, f"{k}_dir")): staged[k] for k in ("docs", "site")}
         _raise_leaks(owner_leaks + scan_trees(trees, checked.secrets))
-        slugs = [p.slug for p in plan.pages]
+        slugs = [s.slug for s in plan.slots]
         _raise_exposed(exposure_problems(staged["site"], base, slugs, site.PUBLIC_ENTRY_POINTS, slugs))
         _swap_all(project, staged)
         owner_job.finish()
@@ -320,7 +323,7 @@ def _clean(
             checked_pages = _fast_pages(fast.pages)
         _raise_exposed(
             exposure_problems(
-                staged["site"], base, [p.slug for p in plan.pages], site.PUBLIC_ENTRY_POINTS, checked_pages
+                staged["site"], base, [s.slug for s in plan.slots], site.PUBLIC_ENTRY_POINTS, checked_pages
             )
         )
         _swap_all(project, staged)

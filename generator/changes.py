@@ -83,17 +83,16 @@ def snapshot(plan: Plan, known: Contents | None = None) -> dict[PageKey, PageSta
     """
     out: dict[PageKey, PageState] = {}
     seen: Contents = {}
-    for page in plan.pages:
-        key: PageKey = (page.offer.id, page.kind, page.partner_id)
-        inputs = plan.inputs.get(page.slug)
-        memo = "\0".join((*key, inputs)) if inputs else None
+    for i, slot in enumerate(plan.slots):
+        key: PageKey = slot.key
+        memo = "\0".join((*key, slot.inputs)) if slot.inputs else None
         found = known.get(memo) if known is not None and memo is not None else None
         if found is None:
-            content = page_content(page)
+            content = page_content(plan.pages[i])
             found = (content, digest(content))
         if memo is not None:
             seen[memo] = found
-        out[key] = PageState(key, page.partner_name, page.platform.id, page.title, page.slug, *found)
+        out[key] = PageState(key, slot.partner_name, slot.platform_id, slot.title, slot.slug, *found)
     if known is not None:
         known.clear()
         known.update(seen)

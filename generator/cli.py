@@ -105,7 +105,7 @@ def check_command(ctx: click.Context) -> None:
     for note in checked.notes:
         click.echo(note, err=True)
     plan = checked.plan
-    offers = len({p.offer.id for p in plan.pages})
+    offers = len({s.offer_id for s in plan.slots})
     click.echo(f"ok: {len(plan.pages)} partner pages for {offers} offers")
 
 
@@ -250,11 +250,11 @@ def show_command(ctx: click.Context, offer: str, partner: str, fmt: str) -> None
 def _not_found(plan: Plan, offer: str, partner: str) -> str:
     import difflib
 
-    offers = sorted({p.offer.id for p in plan.pages})
+    offers = sorted({s.offer_id for s in plan.slots})
     if offer not in offers:
         close = difflib.get_close_matches(offer, offers, n=1)
         return f"no offer {offer!r}" + (f"; did you mean {close[0]!r}?" if close else f"; offers: {', '.join(offers)}")
-    partners = sorted({p.partner_id for p in plan.pages if p.offer.id == offer})
+    partners = sorted({s.partner_id for s in plan.slots if s.offer_id == offer})
     close = difflib.get_close_matches(partner, partners, n=1)
     return f"no partner {partner!r} on offer {offer!r}" + (
         f"; did you mean {close[0]!r}?" if close else f"; partners: {', '.join(partners)}"

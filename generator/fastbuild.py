@@ -66,7 +66,7 @@ def public_docs(templates: Path, plan: Plan) -> dict[str, str | bytes]:
 
 def page_folders(plan: Plan) -> list[str]:
     """Every folder above a partner page (``p``, and ``p/<offer>`` for readable links)."""
-    return sorted({"/".join(p.slug.split("/")[:i]) for p in plan.pages for i in range(1, p.slug.count("/") + 1)})
+    return sorted({"/".join(p.slug.split("/")[:i]) for p in plan.slots for i in range(1, p.slug.count("/") + 1)})
 
 
 def probe_indices(plan: Plan) -> list[int]:

@@ -31,16 +31,16 @@ TREES = ("site", "docs")
 def page_digests(fingerprint: str, plan: Plan, history: History | None) -> dict[str, str]:
     """Slug -> digest of everything the page's files are made from."""
     out = {}
-    for page in plan.pages:
-        changes = None if history is None else history.get((page.offer.id, page.kind, page.partner_id))
-        text = "\0".join((fingerprint, page.slug, plan.inputs.get(page.slug, ""), repr(changes)))
-        out[page.slug] = hashlib.sha256(text.encode()).hexdigest()
+    for slot in plan.slots:
+        changes = None if history is None else history.get(slot.key)
+        text = "\0".join((fingerprint, slot.slug, slot.inputs, repr(changes)))
+        out[slot.slug] = hashlib.sha256(text.encode()).hexdigest()
     return out
 
 
 def public_digest(fingerprint: str, plan: Plan, account_digest: str) -> str:
     """Digest of what the public part of the site (and the shells) is made from."""
-    depths = sorted({depth(p.slug) for p in plan.pages})
+    depths = sorted({depth(s.slug) for s in plan.slots})
     text = "\0".join((fingerprint, account_digest, *page_folders(plan), *map(str, depths)))
     return hashlib.sha256(text.encode()).hexdigest()
 

@@ -21,7 +21,7 @@ import jinja2
 from . import __version__
 from .fastmd import Unsupported, convert, inline, table_row
 from .links import page_url
-from .plan import Page, Plan
+from .plan import Page, Plan, Slot
 from .writer import keep, read_kept
 
 TEMPLATE = "owner.md.j2"
@@ -110,7 +110,7 @@ def index(
         )
         return md, _html(md), None
     cache = cache or PartCache(None)
-    parts = [_part(module, page, site_url, digests, cache) for page in plan.pages]
+    parts = [_part(module, plan, i, site_url, digests, cache) for i in range(len(plan.pages))]
     header = str(module.header(plan.account, len(plan.pages)))
     head = str(module.table_head())
     md = header + head + "".join(p.row_md for p in parts) + "\n" + "".join(p.section_md for p in parts)
@@ -126,12 +126,16 @@ def index(
     return md, "\n".join([header_html, table, *(p.section_html for p in parts)]), parts
 
 
-def _part(module: Any, page: Page, site_url: str, digests: Mapping[str, str] | None, cache: PartCache) -> Part:
-    digest = digests.get(page.slug) if digests else None
+def _part(
+    module: Any, plan: Plan, index: int, site_url: str, digests: Mapping[str, str] | None, cache: PartCache
+) -> Part:
+    """The page's part, from the cache when its digest is there (the page is then not even planned)."""
+    digest = digests.get(plan.slots[index].slug) if digests else None
     if digest is not None:
         cache.used.add(digest)
         if digest in cache.parts:
             return cache.parts[digest]
+    page = plan.pages[index]
     url = page_url(site_url, page.slug)
     row_md = str(module.row(page, url))
     section_md = str(module.section(page, url))
@@ -172,14 +176,14 @@ def files(
 LINK_FIELDS = ("offer", "partner", "kind", "platform", "title", "path", "url")
 
 
-def link_row(page: Page, base: str) -> dict[str, str]:
+def link_row(page: Page | Slot, base: str) -> dict[str, str]:
     """A page's row of the link list: offer, partner, direction, platform, title, path, link."""
     return {**page.identity(), "url": page_url(base, page.slug)}
 
 
 def link_rows(plan: Plan, base: str) -> list[dict[str, str]]:
     """One row per page (see :func:`link_row`)."""
-    return [link_row(p, base) for p in plan.pages]
+    return [link_row(s, base) for s in plan.slots]
 
 
 def csv_line(row: Mapping[str, str]) -> str:

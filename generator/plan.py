@@ -8,10 +8,11 @@ can send, and the page says so in plain words.  Nothing here does I/O.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, partial
-from typing import Literal
+from operator import itemgetter
+from typing import Literal, NamedTuple, overload
 from urllib.parse import urlsplit
 
 from .canonical import Request
@@ -51,6 +52,40 @@ class Built:
     """What TrackDrive sends the source when a call converts."""
 
 
+class Slot(NamedTuple):
+    """What names a page, where it lives and which catalogue files it is made from: known without planning it.
+
+    A named tuple (10,000 are made per build) whose first three fields identify the page: slots sort as
+    their pages do.
+    """
+
+    offer_id: str
+    kind: Kind
+    partner_id: str
+    partner_name: str
+    platform_id: str
+    title: str
+    slug: str
+    inputs: str
+    """The SHA-256 of the account, offer, partner and platform files (a built-in platform's id), joined."""
+
+    @property
+    def key(self) -> tuple[str, Kind, str]:
+        """(offer, kind, partner): the pair, as the page's history knows it."""
+        return (self.offer_id, self.kind, self.partner_id)
+
+    def identity(self) -> dict[str, str]:
+        """Which page this is, as the link lists and the page's canonical JSON name it."""
+        return {
+            "offer": self.offer_id,
+            "partner": self.partner_id,
+            "kind": self.kind,
+            "platform": self.platform_id,
+            "title": self.title,
+            "path": f"{self.slug}/",
+        }
+
+
 @dataclass(frozen=True)
 class Page:
     """One partner's instructions for one offer.
@@ -59,13 +94,9 @@ class Page:
     on first use (``page.requests``), so checking a large catalogue never builds 10,000 requests.
     """
 
-    kind: Kind
+    slot: Slot
     offer: Offer
-    partner_id: str
-    partner_name: str
     platform: Platform
-    slug: str
-    title: str
     builder: Callable[[], Built] = field(repr=False, compare=False)
     setup_builder: Callable[[], tuple[str, ...]] = field(repr=False, compare=False, default=tuple)
     buyer: BuyerChoices | None = None
@@ -96,16 +127,34 @@ class Page:
             return self.built.setup
         return self.setup_builder()
 
+    @property
+    def kind(self) -> Kind:
+        """``buyer`` or ``traffic_source``."""
+        return self.slot.kind
+
+    @property
+    def partner_id(self) -> str:
+        """The buyer's or traffic source's id."""
+        return self.slot.partner_id
+
+    @property
+    def partner_name(self) -> str:
+        """The buyer's or traffic source's name."""
+        return self.slot.partner_name
+
+    @property
+    def slug(self) -> str:
+        """The page's folder in the site (see :func:`links.page_slug`)."""
+        return self.slot.slug
+
+    @property
+    def title(self) -> str:
+        """The page's title."""
+        return self.slot.title
+
     def identity(self) -> dict[str, str]:
         """Which page this is, as the link lists and the page's canonical JSON name it."""
-        return {
-            "offer": self.offer.id,
-            "partner": self.partner_id,
-            "kind": self.kind,
-            "platform": self.platform.id,
-            "title": self.title,
-            "path": f"{self.slug}/",
-        }
+        return self.slot.identity()
 
     def forget(self) -> None:
         """Drop what was built on first use (a worker that rendered the page keeps nothing of it)."""
@@ -118,67 +167,206 @@ class Page:
         return self.built.conversion
 
 
+class Pages(Sequence[Page]):
+    """The plan's pages in order, each with its :class:`Slot`.
+
+    A page whose catalogue files are exactly those of an earlier successful build (same code, same
+    key) cannot have a problem, so it is planned on first use: a rebuild after one partner changed
+    plans that partner's pages, not all 10,000.
+    """
+
+    __slots__ = ("_pages", "slots")
+
+    def __init__(self, slots: Sequence[Slot], pages: Sequence[Page | Callable[[], Page]]) -> None:
+        self.slots: tuple[Slot, ...] = tuple(slots)
+        self._pages: list[Page | Callable[[], Page]] = list(pages)
+
+    @overload
+    def __getitem__(self, index: int) -> Page: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Page]: ...
+    def __getitem__(self, index: int | slice) -> Page | list[Page]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self._pages)))]
+        page = self._pages[index]
+        if not isinstance(page, Page):
+            page = self._pages[index] = page()
+        return page
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+    def __iter__(self) -> Iterator[Page]:
+        for i in range(len(self._pages)):
+            yield self[i]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Pages) and self.slots == other.slots and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def planned(self) -> int:
+        """How many pages have been planned so far."""
+        return sum(isinstance(p, Page) for p in self._pages)
+
+
 @dataclass(frozen=True)
 class Plan:
     """Every page of the site, in a stable order."""
 
     account: Account
-    pages: tuple[Page, ...]
-    inputs: Mapping[str, str] = field(default_factory=dict)
-    """Slug -> digest of the catalogue files the page is made from (account, offer, partner, platform)."""
+    pages: Pages
+
+    @property
+    def slots(self) -> tuple[Slot, ...]:
+        """Every page's :class:`Slot`, in page order (without planning a page)."""
+        return self.pages.slots
 
     def find(self, offer_id: str, partner_id: str) -> list[Page]:
         """The pages of one offer and partner (a partner can be both buyer and source)."""
-        return [p for p in self.pages if p.offer.id == offer_id and p.partner_id == partner_id]
+        return [
+            self.pages[i] for i, s in enumerate(self.slots) if s.offer_id == offer_id and s.partner_id == partner_id
+        ]
 
 
-def plan_site(catalogue: Catalogue, key: bytes | None = None) -> Plan:
-    """Plan every page; raise :class:`DataError` with every capability problem found."""
+def plan_site(catalogue: Catalogue, key: bytes | None = None, known: Collection[str] = ()) -> Plan:
+    """Plan every page; raise :class:`DataError` with every capability problem found.
+
+    ``known``: SHA-256 digests of catalogue files an earlier build planned without a problem, with the
+    same code and key (the build state's).  A page whose offer, partner and platform files all have
+    such digests is checked and planned on first use only.
+    """
     problems: list[Problem] = []
-    pages: list[Page] = []
+    planned: list[tuple[Slot, Page | Callable[[], Page]]] = []
     account = catalogue.account.model
+    digests = catalogue.digests
+
+    def file(name: str, builtin: str | None = None) -> tuple[str, bool]:
+        """An entity's file digest as the page's inputs hold it, and whether an earlier build planned it."""
+        digest = digests.get(name)
+        if digest is None:  # a built-in platform, or no file: the code (in the fingerprint) or nothing known
+            return (builtin, True) if builtin is not None else ("", False)
+        return digest, digest in known
+
+    platforms = {k: file(f"platform:{k}", builtin=k) for k in catalogue.platforms}
+    partners = {
+        **{("buyer", k): file(f"buyer:{k}") for k in catalogue.buyers},
+        **{("traffic_source", k): file(f"traffic_source:{k}") for k in catalogue.sources},
+    }
+
+    def add(slot: Slot, trusted: bool, plan_one: Callable[[list[Problem]], Page | None]) -> None:
+        if trusted:
+            planned.append((slot, partial(_planned_later, slot, plan_one)))
+        elif (page := plan_one(problems)) is not None:
+            planned.append((slot, page))
+
     for offer_entry in catalogue.offers.values():
         offer = offer_entry.model
+        offer_digest, offer_known = file(f"offer:{offer.id}")
+        prefix = f"{digests.get('account', '')}\0{offer_digest}\0"
         for i, pair in enumerate(offer.buyers):
             buyer_entry = catalogue.buyers[pair.buyer]
-            platform = catalogue.platforms[buyer_entry.model.platform]
-            choices = _buyer_choices(offer_entry, i, pair, buyer_entry, platform, problems)
-            if choices is not None:
-                pages.append(_buyer_page(account, offer, pair, buyer_entry.model, platform, choices, key))
+            buyer = buyer_entry.model
+            platform = catalogue.platforms[buyer.platform]
+            (partner_digest, partner_known), (platform_digest, platform_known) = (
+                partners["buyer", buyer.id],
+                platforms[platform.id],
+            )
+            slot = Slot(
+                offer.id,
+                "buyer",
+                buyer.id,
+                buyer.name,
+                platform.id,
+                f"{offer.name}: postback instructions for {buyer.name}",
+                page_slug(offer.id, "buyer", buyer.id, key),
+                f"{prefix}{partner_digest}\0{platform_digest}",
+            )
+            add(
+                slot,
+                offer_known and partner_known and platform_known,
+                partial(_plan_buyer, account, offer_entry, i, pair, buyer_entry, platform, slot),
+            )
         uncarried: dict[str, tuple[int, ...]] = {}  # by platform: asked once per source, same answer
         for i, source_pair in enumerate(offer.traffic_sources):
             source_entry = catalogue.sources[source_pair.traffic_source]
-            platform = catalogue.platforms[source_entry.model.platform]
-            if platform.id not in uncarried:
-                uncarried[platform.id] = _uncarried_fields(offer, platform)
-            source_choices = _source_choices(
-                offer_entry, i, source_pair, source_entry, platform, uncarried[platform.id], problems
+            source = source_entry.model
+            platform = catalogue.platforms[source.platform]
+            (partner_digest, partner_known), (platform_digest, platform_known) = (
+                partners["traffic_source", source.id],
+                platforms[platform.id],
             )
-            if source_choices is not None:
-                pages.append(
-                    _source_page(account, offer, source_pair, source_entry.model, platform, source_choices, key)
-                )
+            slot = Slot(
+                offer.id,
+                "traffic_source",
+                source.id,
+                source.name,
+                platform.id,
+                f"{offer.name}: posting instructions for {source.name}",
+                page_slug(offer.id, "traffic_source", source.id, key),
+                f"{prefix}{partner_digest}\0{platform_digest}",
+            )
+            add(
+                slot,
+                offer_known and partner_known and platform_known,
+                partial(_plan_source, account, offer_entry, i, source_pair, source_entry, platform, slot, uncarried),
+            )
     _check_field_tokens(catalogue, problems)
     if problems:
         raise DataError(problems)
-    slugs: dict[str, Page] = {}
-    for page in pages:
-        if page.slug in slugs:  # pragma: no cover - ids are unique and the hash is 128 bits
-            raise DataError([Problem("(site)", 1, 1, "slug", f"two pages would be written at {page.slug}", "")])
-        slugs[page.slug] = page
-    digests = catalogue.digests
-    inputs = {
-        page.slug: "\0".join(
-            (
-                digests.get("account", ""),
-                digests.get(f"offer:{page.offer.id}", ""),
-                digests.get(f"{page.kind}:{page.partner_id}", ""),
-                digests.get(f"platform:{page.platform.id}", page.platform.id),
-            )
-        )
-        for page in pages
-    }
-    return Plan(account, tuple(sorted(pages, key=lambda p: (p.offer.id, p.kind, p.partner_id))), inputs)
+    seen: set[str] = set()
+    for slot, _ in planned:
+        if slot.slug in seen:  # pragma: no cover - ids are unique and the hash is 128 bits
+            raise DataError([Problem("(site)", 1, 1, "slug", f"two pages would be written at {slot.slug}", "")])
+        seen.add(slot.slug)
+    planned.sort(key=itemgetter(0))  # by slot: offer, kind, partner
+    return Plan(account, Pages([s for s, _ in planned], [p for _, p in planned]))
+
+
+def _planned_later(slot: Slot, plan_one: Callable[[list[Problem]], Page | None]) -> Page:
+    """A page planned on first use; its files passed this check before, so a problem here is a fault."""
+    problems: list[Problem] = []
+    page = plan_one(problems)
+    if page is None or problems:  # the same files and code planned it without a problem: a wrong ``known``
+        raise DataError(problems or [Problem("(site)", 1, 1, "plan", f"page {slot.slug} could not be planned", "")])
+    return page
+
+
+def _plan_buyer(
+    account: Account,
+    offer_entry: Entry[Offer],
+    index: int,
+    pair: OfferBuyer,
+    buyer_entry: Entry[Buyer],
+    platform: Platform,
+    slot: Slot,
+    problems: list[Problem],
+) -> Page | None:
+    choices = _buyer_choices(offer_entry, index, pair, buyer_entry, platform, problems)
+    if choices is None:
+        return None
+    return _buyer_page(account, offer_entry.model, pair, buyer_entry.model, platform, choices, slot)
+
+
+def _plan_source(
+    account: Account,
+    offer_entry: Entry[Offer],
+    index: int,
+    pair: OfferSource,
+    source_entry: Entry[TrafficSource],
+    platform: Platform,
+    slot: Slot,
+    uncarried: dict[str, tuple[int, ...]],
+    problems: list[Problem],
+) -> Page | None:
+    """``uncarried``: the offer's uncarried fields by platform, filled on first use."""
+    offer = offer_entry.model
+    if platform.id not in uncarried:
+        uncarried[platform.id] = _uncarried_fields(offer, platform)
+    choices = _source_choices(offer_entry, index, pair, source_entry, platform, uncarried[platform.id], problems)
+    if choices is None:
+        return None
+    return _source_page(account, offer, pair, source_entry.model, platform, choices, slot)
 
 
 # --------------------------------------------------------------------------- buyers
@@ -280,17 +468,13 @@ def _buyer_page(
     buyer: Buyer,
     platform: Platform,
     choices: BuyerChoices,
-    key: bytes | None,
+    slot: Slot,
 ) -> Page:
     stored = partial(stored_values, account, offer, buyer, platform)
     return Page(
-        kind="buyer",
+        slot=slot,
         offer=offer,
-        partner_id=buyer.id,
-        partner_name=buyer.name,
         platform=platform,
-        slug=page_slug(offer.id, "buyer", buyer.id, key),
-        title=f"{offer.name}: postback instructions for {buyer.name}",
         builder=partial(_build_buyer, account, offer, pair, buyer, platform, choices, stored),
         setup_builder=partial(_buyer_setup, buyer, choices, stored),
         stored_builder=stored,
@@ -409,16 +593,12 @@ def _source_page(
     source: TrafficSource,
     platform: Platform,
     choices: SourceChoices,
-    key: bytes | None,
+    slot: Slot,
 ) -> Page:
     return Page(
-        kind="traffic_source",
+        slot=slot,
         offer=offer,
-        partner_id=source.id,
-        partner_name=source.name,
         platform=platform,
-        slug=page_slug(offer.id, "traffic_source", source.id, key),
-        title=f"{offer.name}: posting instructions for {source.name}",
         builder=partial(_build_source, account, offer, pair, source, platform, choices),
         setup_builder=partial(_source_setup_only, offer, pair, source, choices),
         source=choices,

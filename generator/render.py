@@ -143,7 +143,7 @@ def render_folder(env: jinja2.Environment, plan: Plan) -> str:
 
 def page_folders(plan: Plan) -> list[str]:
     """Every folder above a partner page (``p``, and ``p/<offer>`` for readable links)."""
-    folders = {"/".join(page.slug.split("/")[:i]) for page in plan.pages for i in range(1, page.slug.count("/") + 1)}
+    folders = {"/".join(slot.slug.split("/")[:i]) for slot in plan.slots for i in range(1, slot.slug.count("/") + 1)}
     return sorted(folders)
 
 

@@ -63,16 +63,16 @@ def rotate_key(project: Project, environ: Mapping[str, str] | None = None) -> Ro
     old_plan = plan_site(catalogue, old.secret if old else None)
     new_plan = plan_site(catalogue, new.secret)
     base = site.site_url(project.config)
-    new_slugs = {(p.offer.id, p.kind, p.partner_id): p.slug for p in new_plan.pages}
+    new_slugs = {s.key: s.slug for s in new_plan.slots}
     rows = [
         {
-            "offer": p.offer.id,
-            "partner": p.partner_id,
-            "kind": p.kind,
-            "old_url": page_url(base, p.slug),
-            "new_url": page_url(base, new_slugs[(p.offer.id, p.kind, p.partner_id)]),
+            "offer": s.offer_id,
+            "partner": s.partner_id,
+            "kind": s.kind,
+            "old_url": page_url(base, s.slug),
+            "new_url": page_url(base, new_slugs[s.key]),
         }
-        for p in old_plan.pages
+        for s in old_plan.slots
     ]
     path = write_key(project.root, text)
     return Rotation(rows, path, KEY_ENV in environ, git_ignored(path))

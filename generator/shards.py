@@ -44,7 +44,7 @@ def shard_of(slug: str, count: int) -> int:
 def shard_indices(plan: Plan, shard: tuple[int, int]) -> list[int]:
     """The pages of one shard."""
     k, n = shard
-    return [i for i, p in enumerate(plan.pages) if shard_of(p.slug, n) == k]
+    return [i for i, s in enumerate(plan.slots) if shard_of(s.slug, n) == k]
 
 
 @dataclass(frozen=True)

@@ -129,6 +129,87 @@ def test_a_rebuild_renders_only_the_changed_pages(built: Path, tmp_path: Path) -
     assert all(p.startswith("p/") for p in changed["site"])
 
 
+def test_a_rebuild_plans_only_the_changed_pages(built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The other pages' files are as the last build read them: they are not planned, or even checked, again."""
+    import generator.plan as plan_module
+
+    planned: list[str] = []
+    for name in ("_plan_buyer", "_plan_source"):
+        original = getattr(plan_module, name)
+
+        def counting(*args: object, _original: Callable[..., object] = original) -> object:
+            planned.append(args[-2 if _original.__name__ == "_plan_buyer" else -3].slug)  # type: ignore[attr-defined]
+            return _original(*args)
+
+        monkeypatch.setattr(plan_module, name, counting)
+    root = tmp_path / "p"
+    shutil.copytree(built, root)
+    rename_buyer(root)
+    result = run(root, "build")
+    assert result.stdout.startswith("rebuilt 2 of 12"), result.stdout
+    assert len(planned) == 2, planned
+    assert trees(root) == clean_build(root)
+    assert len(planned) == 2 + 12  # the clean build planned every page
+
+
+def test_pages_of_files_a_build_planned_before_are_planned_on_first_use(tmp_path: Path) -> None:
+    from generator.catalogue import load_catalogue
+    from generator.plan import plan_site
+
+    root = copy_project(tmp_path)
+    catalogue = load_catalogue(root / "offers")
+    key = bytes.fromhex(TEST_KEY)
+    eager = plan_site(catalogue, key)
+    lazy = plan_site(catalogue, key, known=set(catalogue.digests.values()))
+    assert eager.pages.planned() == len(eager.pages) == 12
+    assert lazy.pages.planned() == 0
+    assert lazy.slots == eager.slots
+    assert lazy.pages[3] == eager.pages[3] and lazy.pages.planned() == 1
+    assert list(lazy.pages) == list(eager.pages)
+
+
+def test_a_changed_file_is_checked_when_the_plan_is_made(tmp_path: Path) -> None:
+    """Only files the last build planned are trusted; a changed one's problems stop the plan itself."""
+    from generator.catalogue import load_catalogue
+    from generator.errors import DataError
+    from generator.plan import plan_site
+
+    root = copy_project(tmp_path)
+    before = set(load_catalogue(root / "offers").digests.values())
+    _edit(root / "offers/platforms/leadsmith.yml", "headers: true", "headers: false")
+    catalogue = load_catalogue(root / "offers")
+    with pytest.raises(DataError, match="cannot send the Authorization header"):
+        plan_site(catalogue, None, known=before)
+    # Told (wrongly) that the changed file was planned before, the plan defers the page, and planning it
+    # on first use still refuses it.
+    lazy = plan_site(catalogue, None, known=set(catalogue.digests.values()))
+    with pytest.raises(DataError, match="cannot send the Authorization header"):
+        list(lazy.pages)
+
+
+BREAKING = {
+    "a buyer": ("offers/buyers/prairie-dialers.yml", "platform: vicidial\n", "platform: vicidial\nform: json\n"),
+    "a custom platform": ("offers/platforms/leadsmith.yml", "headers: true", "headers: false"),
+}
+
+
+@pytest.mark.parametrize("what", list(BREAKING))
+def test_a_rebuild_finds_the_problems_a_check_finds(what: str, built: Path, tmp_path: Path) -> None:
+    """A changed file's pages are planned and checked again: its new problem stops the rebuild as it stops a check."""
+    root = tmp_path / "p"
+    shutil.copytree(built, root)
+    before = trees(root)
+    path, old, new = BREAKING[what]
+    _edit(root / path, old, new)
+    checked = run(root, "check")
+    assert checked.exit_code == 1
+    assert "cannot send" in checked.stderr, checked.stderr
+    result = run(root, "build")
+    assert result.exit_code == 1
+    assert result.stderr == checked.stderr
+    assert trees(root) == before
+
+
 def test_a_rebuild_takes_unchanged_code_blocks_from_the_published_pages(
     built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
