@@ -32,7 +32,7 @@ from .errors import DataError, Problem, UsageError
 from .models import Account, Buyer, Offer, PlatformFile, TrafficSource
 from .platforms import BUILTIN, Platform
 from .secrets import credential_problems
-from .writer import keep, read_kept
+from .writer import KeptMap
 from .yamlsource import Document, Loc, dotted, parse_document
 
 ACCOUNT_FILE = "account.yml"
@@ -86,13 +86,11 @@ class DocumentCache:
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
-        self.entries: dict[str, tuple[Document | Problem, tuple[Problem, ...]]] = {}
-        self.used: set[str] = set()
+        self.kept: KeptMap[tuple[Document | Problem, tuple[Problem, ...]]] = KeptMap(path, (self.VERSION, __version__))
+        self.entries = self.kept.entries
+        self.used = self.kept.used
         self.changed = False
         """An entry was parsed in this run."""
-        kept = read_kept(path, (self.VERSION, __version__)) if path is not None else None
-        if isinstance(kept, dict):
-            self.entries = kept
 
     def read(self, path: Path, display: str, kind: str) -> tuple[Document | Problem, tuple[Problem, ...]]:
         """The parsed file and its credential problems, from the cache when its bytes are unchanged."""
@@ -117,9 +115,8 @@ class DocumentCache:
 
         The cache only saves time: a cache that cannot be written (a read-only checkout) is not an error.
         """
-        if self.path is None or not (self.changed or len(self.used) != len(self.entries)):
-            return
-        keep(self.path, (self.VERSION, __version__), {k: v for k, v in self.entries.items() if k in self.used})
+        if self.changed or len(self.used) != len(self.entries):
+            self.kept.save()
 
 
 def load_catalogue(root: Path, cache: DocumentCache | None = None) -> Catalogue:

@@ -8,11 +8,10 @@ partner changed renders only that partner's rows and sections.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -22,7 +21,7 @@ from . import __version__
 from .fastmd import Unsupported, convert, inline, table_row
 from .links import page_url
 from .plan import Page, Plan, Slot
-from .writer import keep, read_kept
+from .writer import KeptMap
 
 TEMPLATE = "owner.md.j2"
 COLUMNS = 5
@@ -42,26 +41,41 @@ class Part(NamedTuple):
     json_line: str
 
 
-class PartCache:
-    """Rows and sections by page digest, kept between builds."""
+class Columns(NamedTuple):
+    """Every page's :class:`Part`, column by column, in page order."""
 
-    VERSION = 2
+    row_md: list[str]
+    section_md: list[str]
+    row_html: list[str]
+    section_html: list[str]
+    csv_line: list[str]
+    json_line: list[str]
+
+
+class PartCache:
+    """Rows and sections by page digest, kept between builds (as plain tuples, which pickle in C)."""
+
+    VERSION = 3
 
     def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self.parts: dict[str, Part] = {}
-        self.used: set[str] = set()
-        kept = read_kept(path, (self.VERSION, __version__)) if path is not None else None
-        if isinstance(kept, dict):
-            with contextlib.suppress(TypeError, ValueError):
-                self.parts = {k: Part._make(v) for k, v in kept.items()}
+        self.kept: KeptMap[tuple[str, ...]] = KeptMap(path, (self.VERSION, __version__))
+        self.used = self.kept.used
+
+    def parts(self, digests: Sequence[str | None], make: Callable[[int], Part]) -> list[tuple[str, ...]]:
+        """Each page's part (as a plain tuple): kept under its digest, else ``make(index)``, then kept."""
+        entries = self.kept.entries
+        found = [entries.get(d, ()) if d is not None else () for d in digests]
+        self.used.update(d for d in digests if d is not None)
+        for i, part in enumerate(found):
+            if len(part) != len(Part._fields):  # not kept (or kept by another shape of part)
+                found[i] = part = tuple(make(i))
+                if (digest := digests[i]) is not None:
+                    entries[digest] = part
+        return found
 
     def save(self) -> None:
         """Keep the parts used in this build (atomically)."""
-        if self.path is None:
-            return
-        kept = {k: tuple(v) for k, v in self.parts.items() if k in self.used}  # plain tuples pickle in C
-        keep(self.path, (self.VERSION, __version__), kept)
+        self.kept.save()
 
 
 def _no_code(code: str, lang: str) -> str:
@@ -100,8 +114,8 @@ def index(
     site_url: str,
     digests: Mapping[str, str] | None = None,
     cache: PartCache | None = None,
-) -> tuple[str, str, list[Part] | None]:
-    """The owner's index as (Markdown, HTML body, each page's part when the template is composed of them)."""
+) -> tuple[str, str, Columns | None]:
+    """The owner's index as (Markdown, HTML body, the pages' parts when the template is composed of them)."""
     module: Any = env.get_template(TEMPLATE).make_module({"rows": [], "account": plan.account})
     if not _composable(env) or not all(hasattr(module, n) for n in ("header", "table_head", "row", "section")):
         # A template of its own, without the per-page macros: render it whole.
@@ -110,11 +124,14 @@ def index(
         )
         return md, _html(md), None
     cache = cache or PartCache(None)
-    parts = [_part(module, plan, i, site_url, digests, cache) for i in range(len(plan.pages))]
+    # A page whose part is kept is not even planned; the parts are then joined column by column.
+    keys = [digests.get(s.slug) for s in plan.slots] if digests else [None] * len(plan.slots)
+    found = cache.parts(keys, lambda i: _part(module, plan.pages[i], site_url))
+    parts = Columns(*map(list, zip(*found, strict=True))) if found else Columns([], [], [], [], [], [])
     header = str(module.header(plan.account, len(plan.pages)))
     head = str(module.table_head())
-    md = header + head + "".join(p.row_md for p in parts) + "\n" + "".join(p.section_md for p in parts)
-    if not parts or not all(p.row_html and p.section_html for p in parts):
+    md = header + head + "".join(parts.row_md) + "\n" + "".join(parts.section_md)
+    if not found or not (all(parts.row_html) and all(parts.section_html)):
         return md, _html(md), parts
     try:
         header_html = convert(header, _no_code, ids=False).html
@@ -122,20 +139,12 @@ def index(
         thead = ["<table>", "<thead>", "<tr>", *(f"<th>{inline(c)}</th>" for c in head_cells), "</tr>", "</thead>"]
     except Unsupported:
         return md, _html(md), parts
-    table = "\n".join([*thead, "<tbody>", *(p.row_html for p in parts), "</tbody>", "</table>"])
-    return md, "\n".join([header_html, table, *(p.section_html for p in parts)]), parts
+    table = "\n".join([*thead, "<tbody>", *parts.row_html, "</tbody>", "</table>"])
+    return md, "\n".join([header_html, table, *parts.section_html]), parts
 
 
-def _part(
-    module: Any, plan: Plan, index: int, site_url: str, digests: Mapping[str, str] | None, cache: PartCache
-) -> Part:
-    """The page's part, from the cache when its digest is there (the page is then not even planned)."""
-    digest = digests.get(plan.slots[index].slug) if digests else None
-    if digest is not None:
-        cache.used.add(digest)
-        if digest in cache.parts:
-            return cache.parts[digest]
-    page = plan.pages[index]
+def _part(module: Any, page: Page, site_url: str) -> Part:
+    """One page's row and section (Markdown and HTML) and link list lines."""
     url = page_url(site_url, page.slug)
     row_md = str(module.row(page, url))
     section_md = str(module.section(page, url))
@@ -145,10 +154,7 @@ def _part(
     except Unsupported:
         row_html, section_html = "", ""
     row = link_row(page, site_url)
-    part = Part(row_md, section_md, row_html, section_html, csv_line(row), json_line(row))
-    if digest is not None:
-        cache.parts[digest] = part
-    return part
+    return Part(row_md, section_md, row_html, section_html, csv_line(row), json_line(row))
 
 
 def files(
@@ -169,7 +175,7 @@ def files(
         rows = link_rows(plan, site_url)
         csv_lines, json_lines = [csv_line(r) for r in rows], [json_line(r) for r in rows]
     else:
-        csv_lines, json_lines = [p.csv_line for p in parts], [p.json_line for p in parts]
+        csv_lines, json_lines = parts.csv_line, parts.json_line
     return {"index.md": md, "index.html": html, "links.csv": _csv(csv_lines), "links.json": _json(json_lines)}
 
 

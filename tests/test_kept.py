@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.writer import keep, read_kept
+from generator.writer import KeptMap, keep, read_kept
 
 
 def test_kept_values_come_back_under_their_key_only(tmp_path: Path) -> None:
@@ -24,3 +24,43 @@ def test_a_folder_that_cannot_be_written_is_not_an_error(tmp_path: Path) -> None
     keep(blocker / "cache" / "kept.pickle", "k", 1)
     assert blocker.read_text() == "a file where the cache folder would be"
     assert read_kept(blocker / "cache" / "kept.pickle", "k") is None
+
+
+def _kept_map(path: Path, entries: dict[str, int], used: set[str] | None = None) -> KeptMap[int]:
+    kept: KeptMap[int] = KeptMap(path, "k")
+    kept.entries.update(entries)
+    kept.used.update(entries if used is None else used)
+    kept.save()
+    return KeptMap(path, "k")
+
+
+def test_a_kept_map_writes_a_few_new_entries_beside_its_base(tmp_path: Path) -> None:
+    path = tmp_path / "map.pickle"
+    base = {f"k{i}": i for i in range(100)}
+    assert _kept_map(path, base).entries == base
+    written = path.read_bytes()
+    # A run that used every entry and made two new ones writes those two alone.
+    again = _kept_map(path, {**base, "new1": -1, "new2": -2})
+    assert again.entries == {**base, "new1": -1, "new2": -2}
+    assert path.read_bytes() == written
+    assert read_kept(path.with_name("map.pickle.added"), "k") == {"new1": -1, "new2": -2}
+    # Entries no run uses any more are dropped when the base is written again: here, a quarter of it.
+    kept = set(list(base)[:70]) | {"new1"}
+    compacted = _kept_map(path, again.entries, used=kept)
+    assert set(compacted.entries) == kept
+    assert not path.with_name("map.pickle.added").exists()
+
+
+def test_kept_additions_from_another_version_or_unreadable_are_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "map.pickle"
+    base = {f"k{i}": i for i in range(100)}
+    _kept_map(path, base)
+    _kept_map(path, {**base, "new": 0})
+    assert KeptMap(path, "k").entries == {**base, "new": 0}
+    path.with_name("map.pickle.added").write_bytes(b"garbage")
+    assert KeptMap(path, "k").entries == base
+    keep(path.with_name("map.pickle.added"), "other", {"new": 0})
+    assert KeptMap(path, "k").entries == base
+    path.unlink()  # additions without their base are not read
+    keep(path.with_name("map.pickle.added"), "k", {"new": 0})
+    assert KeptMap(path, "k").entries == {}
