@@ -46,7 +46,46 @@ KEY = "5f1c0a7d9e3b2468ace13579bdf02468" * 2
 
 
 def tree_memory(pid: int) -> int:
-    """Memory, in bytes, of a process and all its descendants: summed PSS (RSS where PSS is unreadable)."""
+    """Memory, in bytes, of a process and all its descendants: summed PSS (RSS where PSS is unreadable).
+
+    Descendants are found through ``/proc/<pid>/task/<tid>/children``, reading a few files per sample
+    (about 0.6 ms of CPU, against 4.7 ms for reading the parent of every process on the machine, which a
+    2-core machine then takes from the build it measures); without that file, every process is read.
+    """
+    total = 0
+    stack = [pid]
+    while stack:
+        p = stack.pop()
+        total += _memory(p)
+        found = _children(p)
+        if found is None:
+            return _tree_memory_scanned(pid)
+        stack.extend(found)
+    return total
+
+
+def _children(pid: int) -> list[int] | None:
+    """The child processes of ``pid`` (of all its threads); None when the kernel does not list them."""
+    out: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return out  # the process has ended
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children") as f:
+                out += [int(child) for child in f.read().split()]
+        except FileNotFoundError:
+            if not os.path.exists(f"/proc/{pid}/task/{tid}"):
+                continue  # the thread has ended
+            return None
+        except OSError:
+            continue
+    return out
+
+
+def _tree_memory_scanned(pid: int) -> int:
+    """:func:`tree_memory` by reading the parent of every process."""
     total = 0
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import hashlib
+import os
 import types
 import typing
 from collections.abc import Iterable, Mapping
@@ -27,11 +28,11 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from . import __version__
 from .errors import DataError, Problem, UsageError
 from .models import Account, Buyer, Offer, PlatformFile, TrafficSource
 from .platforms import BUILTIN, Platform
 from .secrets import credential_problems
+from .state import code_digest
 from .writer import KeptMap
 from .yamlsource import Document, Loc, dotted, parse_document
 
@@ -42,6 +43,8 @@ MAX_FILES = 100_000
 """Most files one catalogue may hold."""
 
 M = TypeVar("M", bound=BaseModel)
+_Cached = tuple[Document | Problem, tuple[Problem, ...], BaseModel | None]
+"""A file's parse, its credential problems and, once validated, its model."""
 
 
 @dataclass(frozen=True)
@@ -79,18 +82,21 @@ class DocumentCache:
     """Parsed catalogue files by content, kept between runs (``build/cache``).
 
     A large catalogue with one changed file is then read in a fraction of the time.  Only what a file's
-    bytes determine is cached.
+    bytes determine is cached: the parsed document, its credential problems and, once validated, its
+    model.  The cache is keyed by the code that made it (postdocs' files and pydantic's version).
     """
 
-    VERSION = 1
+    VERSION = 2
 
     def __init__(self, path: Path | None = None) -> None:
+        from pydantic import VERSION as PYDANTIC
+
         self.path = path
-        self.kept: KeptMap[tuple[Document | Problem, tuple[Problem, ...]]] = KeptMap(path, (self.VERSION, __version__))
+        self.kept: KeptMap[_Cached] = KeptMap(path, (self.VERSION, code_digest(), PYDANTIC) if path else None)
         self.entries = self.kept.entries
         self.used = self.kept.used
         self.changed = False
-        """An entry was parsed in this run."""
+        """An entry was parsed, or validated, in this run."""
 
     def read(self, path: Path, display: str, kind: str) -> tuple[Document | Problem, tuple[Problem, ...]]:
         """The parsed file and its credential problems, from the cache when its bytes are unchanged."""
@@ -106,9 +112,22 @@ class DocumentCache:
         if key not in self.entries:
             doc = parse_document(raw, display)
             found = () if isinstance(doc, Problem) else tuple(credential_problems(doc, kind))
-            self.entries[key] = (doc, found)
+            self.entries[key] = (doc, found, None)
             self.changed = True
-        return self.entries[key]
+        doc, found, _ = self.entries[key]
+        return doc, found
+
+    def validated(self, kind: str, doc: Document, model: type[M]) -> M:
+        """``doc`` validated as ``model``, from the cache when it was before; raises pydantic's ValidationError."""
+        key = f"{kind}\0{doc.path}\0{doc.digest}"
+        entry = self.entries.get(key)
+        if entry is not None and isinstance(entry[2], model):
+            return entry[2]
+        value = model.model_validate(doc.data)
+        if entry is not None and entry[0] is doc:
+            self.entries[key] = (doc, entry[1], value)
+            self.changed = True
+        return value
 
     def save(self) -> None:
         """Keep the entries used in this run (atomically); nothing is written when nothing changed.
@@ -137,11 +156,11 @@ def load_catalogue(root: Path, cache: DocumentCache | None = None) -> Catalogue:
             docs[kind].append(doc)
             problems.extend(credentials)
 
-    account = _validate_all(docs["account"], Account, problems)
-    platforms = _validate_all(docs["platforms"], PlatformFile, problems)
-    offers = _validate_all(docs["offers"], Offer, problems)
-    buyers = _validate_all(docs["buyers"], Buyer, problems)
-    sources = _validate_all(docs["traffic-sources"], TrafficSource, problems)
+    account = _validate_all(reader, "account", docs, Account, problems)
+    platforms = _validate_all(reader, "platforms", docs, PlatformFile, problems)
+    offers = _validate_all(reader, "offers", docs, Offer, problems)
+    buyers = _validate_all(reader, "buyers", docs, Buyer, problems)
+    sources = _validate_all(reader, "traffic-sources", docs, TrafficSource, problems)
 
     if not (root / ACCOUNT_FILE).exists():
         problems.append(
@@ -190,7 +209,11 @@ def _discover(root: Path, problems: list[Problem]) -> list[tuple[str, Path]]:
     real_root = root.resolve()
     found: list[tuple[str, Path]] = []
 
-    def inside(path: Path) -> bool:
+    def inside(entry: os.DirEntry[str]) -> bool:
+        """True unless a link leads out of the catalogue (what is not a link is where its folder is)."""
+        if not entry.is_symlink():
+            return True
+        path = Path(entry.path)
         try:
             path.resolve().relative_to(real_root)
         except (ValueError, OSError):
@@ -207,20 +230,21 @@ def _discover(root: Path, problems: list[Problem]) -> list[tuple[str, Path]]:
             return False
         return True
 
-    for entry in sorted(root.iterdir()):
+    # os.scandir: a folder's entries know whether they are links without a system call each.
+    for entry in _entries(root):
         if entry.name.startswith("."):
             continue
         if entry.is_dir():
             if entry.name in FOLDERS:
                 if not inside(entry):
                     continue
-                for child in sorted(entry.iterdir()):
-                    if child.suffix in SUFFIXES and child.is_file() and inside(child):
-                        found.append((entry.name, child))
+                for child in _entries(Path(entry.path)):
+                    if _yaml(child.name) and child.is_file() and inside(child):
+                        found.append((entry.name, Path(child.path)))
                     elif child.is_dir() and not child.name.startswith("."):
                         problems.append(
                             Problem(
-                                display_path(child),
+                                display_path(Path(child.path)),
                                 1,
                                 1,
                                 "(file)",
@@ -228,11 +252,11 @@ def _discover(root: Path, problems: list[Problem]) -> list[tuple[str, Path]]:
                                 f"move its files into {entry.name}/",
                             )
                         )
-            elif any(p.suffix in SUFFIXES for p in entry.rglob("*")):
+            elif any(p.suffix in SUFFIXES for p in Path(entry.path).rglob("*")):
                 close = difflib.get_close_matches(entry.name, FOLDERS, n=1)
                 problems.append(
                     Problem(
-                        display_path(entry),
+                        display_path(Path(entry.path)),
                         1,
                         1,
                         "(file)",
@@ -240,24 +264,37 @@ def _discover(root: Path, problems: list[Problem]) -> list[tuple[str, Path]]:
                         f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(FOLDERS)}",
                     )
                 )
-        elif entry.suffix in SUFFIXES and entry.is_file() and inside(entry):
-            found.append(("account" if entry.name == ACCOUNT_FILE else "offers", entry))
+        elif _yaml(entry.name) and entry.is_file() and inside(entry):
+            found.append(("account" if entry.name == ACCOUNT_FILE else "offers", Path(entry.path)))
         if len(found) > MAX_FILES:
             raise UsageError(f"the catalogue holds more than {MAX_FILES:,} files")
     return found
 
 
+def _yaml(name: str) -> bool:
+    """True for a YAML file's name (as ``Path.suffix`` sees it: ``.yml`` alone is a name, not a suffix)."""
+    return os.path.splitext(name)[1] in SUFFIXES
+
+
+def _entries(folder: Path) -> list[os.DirEntry[str]]:
+    """A folder's entries, sorted by name."""
+    with os.scandir(folder) as it:
+        return sorted(it, key=lambda e: e.name)
+
+
 # --------------------------------------------------------------------------- per-file validation
 
 
-def _validate_all(docs: Iterable[Document], model: type[M], problems: list[Problem]) -> list[Entry[M]]:
+def _validate_all(
+    cache: DocumentCache, kind: str, docs: Mapping[str, list[Document]], model: type[M], problems: list[Problem]
+) -> list[Entry[M]]:
     out: list[Entry[M]] = []
-    for doc in docs:
+    for doc in docs[kind]:
         if not isinstance(doc.data, dict):
             problems.append(doc.problem((), "must be a mapping of keys to values", "start the file with `id: ...`"))
             continue
         try:
-            out.append(Entry(model.model_validate(doc.data), doc))
+            out.append(Entry(cache.validated(kind, doc, model), doc))
         except ValidationError as exc:
             problems.extend(_translate(doc, exc, model))
     return out

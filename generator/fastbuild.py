@@ -26,7 +26,7 @@ from . import exports, site
 from .history import History
 from .pagebuild import Job, PageResult, render_pages
 from .plan import Plan
-from .render import environment, page_meta, render_folder, render_home
+from .render import environment, page_folders, page_meta, render_folder, render_home
 from .shell import SHELL_NAME, Shells, depth, shell_markdown, shell_slug
 from .writer import staging_dir, write_files
 
@@ -62,11 +62,6 @@ def public_docs(templates: Path, plan: Plan) -> dict[str, str | bytes]:
     for asset in ASSETS:
         files[asset] = (templates / asset).read_bytes()
     return files
-
-
-def page_folders(plan: Plan) -> list[str]:
-    """Every folder above a partner page (``p``, and ``p/<offer>`` for readable links)."""
-    return sorted({"/".join(p.slug.split("/")[:i]) for p in plan.slots for i in range(1, p.slug.count("/") + 1)})
 
 
 def probe_indices(plan: Plan) -> list[int]:

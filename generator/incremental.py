@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import exports, site
-from .fastbuild import build_with_mkdocs, page_folders, public_docs, site_files
+from .fastbuild import build_with_mkdocs, public_docs, site_files
 from .history import History
 from .pagebuild import Job, PageResult, render_pages
 from .plan import Plan
+from .render import page_folders
 from .shell import Shells, depth
 from .state import State
 from .writer import staging_dir

@@ -143,7 +143,10 @@ def render_folder(env: jinja2.Environment, plan: Plan) -> str:
 
 def page_folders(plan: Plan) -> list[str]:
     """Every folder above a partner page (``p``, and ``p/<offer>`` for readable links)."""
-    folders = {"/".join(slot.slug.split("/")[:i]) for slot in plan.slots for i in range(1, slot.slug.count("/") + 1)}
+    folders: set[str] = set()
+    for parent in {slot.slug.rpartition("/")[0] for slot in plan.slots} - {""}:
+        parts = parent.split("/")
+        folders.update("/".join(parts[:i]) for i in range(1, len(parts) + 1))
     return sorted(folders)
 
 

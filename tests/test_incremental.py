@@ -333,3 +333,16 @@ def test_the_fingerprint_knows_the_installed_library_versions(monkeypatch: pytes
 
     monkeypatch.setattr(state.os, "listdir", unreadable)
     assert state.library_versions() == installed
+
+
+@pytest.mark.parametrize("key", [None, bytes.fromhex(TEST_KEY)])
+def test_page_folders_are_every_folder_above_a_page(key: bytes | None, tmp_path: Path) -> None:
+    from generator.catalogue import load_catalogue
+    from generator.plan import plan_site
+    from generator.render import page_folders
+
+    plan = plan_site(load_catalogue(copy_project(tmp_path) / "offers"), key)
+    slugs = [s.slug for s in plan.slots]
+    expected = sorted({"/".join(s.split("/")[:i]) for s in slugs for i in range(1, s.count("/") + 1)})
+    assert page_folders(plan) == expected
+    assert expected == (["p"] if key else ["p", "p/auto-insurance", "p/final-expense", "p/medicare-advantage"])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from generator.writer import KeptMap, keep, read_kept
 
 
@@ -64,3 +66,40 @@ def test_kept_additions_from_another_version_or_unreadable_are_ignored(tmp_path:
     path.unlink()  # additions without their base are not read
     keep(path.with_name("map.pickle.added"), "k", {"new": 0})
     assert KeptMap(path, "k").entries == {}
+
+
+def test_validated_models_are_kept_with_their_files_under_the_code_that_made_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from conftest import copy_project
+    from pydantic import BaseModel
+
+    import generator.catalogue as catalogue_module
+    from generator.catalogue import DocumentCache, load_catalogue
+
+    root = copy_project(tmp_path) / "offers"
+    path = tmp_path / "documents.pickle"
+    first = DocumentCache(path)
+    built = load_catalogue(root, first)
+    first.save()
+    validated: list[str] = []
+    original = BaseModel.model_validate.__func__  # type: ignore[attr-defined]
+
+    def counting(cls: type[BaseModel], obj: object, *args: object, **kwargs: object) -> BaseModel:
+        validated.append(cls.__name__)
+        return original(cls, obj, *args, **kwargs)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(BaseModel, "model_validate", classmethod(counting))
+    again = load_catalogue(root, DocumentCache(path))
+    assert validated == []
+    assert again.offers == built.offers and again.buyers == built.buyers and again.sources == built.sources
+    buyer = root / "buyers" / "prairie-dialers.yml"
+    buyer.write_text(buyer.read_text().replace("name: Prairie Dialers", "name: Prairie Dialers Inc"))
+    changed = DocumentCache(path)
+    assert load_catalogue(root, changed).buyers["prairie-dialers"].model.name == "Prairie Dialers Inc"
+    assert validated == ["Buyer"]
+    changed.save()
+    validated.clear()
+    monkeypatch.setattr(catalogue_module, "code_digest", lambda: "other code")
+    load_catalogue(root, DocumentCache(path))
+    assert len(validated) == 1 + 1 + 3 + 5 + 5  # account, platform, offers, buyers, sources

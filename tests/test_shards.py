@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
 import shutil
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -114,3 +116,44 @@ def test_bench_catalogue_generator_makes_a_valid_catalogue(tmp_path: Path) -> No
     assert result.exit_code == 0, result.output
     assert result.stdout == f"ok: {pages} partner pages for 3 offers\n"
     assert pages == 3 * (7 + 5)
+
+
+def test_bench_memory_sampler_finds_every_descendant() -> None:
+    import subprocess
+    import sys
+    import time
+
+    from conftest import REPO
+
+    sys.path.insert(0, str(REPO / "bench"))
+    try:
+        from run import _children, _tree_memory_scanned, tree_memory
+    finally:
+        sys.path.remove(str(REPO / "bench"))
+    script = "import os, time\nif os.fork() == 0:\n    os.fork()\ntime.sleep(30)\n"
+    proc = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        deadline = time.monotonic() + 10
+        while len(_descendants(proc.pid, _children)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        found = _descendants(proc.pid, _children)
+        assert len(found) == 2  # a child and a grandchild
+        for pid in found:
+            assert os.path.exists(f"/proc/{pid}")
+        memory, scanned = tree_memory(proc.pid), _tree_memory_scanned(proc.pid)
+        assert memory > 0 and abs(memory - scanned) < 0.2 * scanned
+    finally:
+        for pid in _descendants(proc.pid, _children):
+            os.kill(pid, 9)
+        proc.kill()
+        proc.wait()
+
+
+def _descendants(pid: int, children: Callable[[int], list[int] | None]) -> list[int]:
+    out: list[int] = []
+    stack = [pid]
+    while stack:
+        found = children(stack.pop()) or []
+        out += found
+        stack += found
+    return out
