@@ -29,10 +29,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from .errors import Problem
-from .yamlsource import Document, Loc
+from .yamlsource import Document, Loc, string_values
 
 if TYPE_CHECKING:  # pragma: no cover
     from .catalogue import Catalogue
@@ -123,17 +123,6 @@ def _matches(loc: Loc, patterns: tuple[tuple[str | None, ...], ...]) -> bool:
     )
 
 
-def _strings(node: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
-    if isinstance(node, str):
-        yield loc, node
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            yield from _strings(value, (*loc, key))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            yield from _strings(value, (*loc, i))
-
-
 def credential_problems(doc: Document, kind: str) -> list[Problem]:
     """Every string of ``doc`` (a file of ``kind``: offers, buyers, traffic-sources...) that looks like a secret."""
     problems: list[Problem] = []
@@ -141,7 +130,7 @@ def credential_problems(doc: Document, kind: str) -> list[Problem]:
         "secrets are never written in the catalogue: reference an environment variable as env:NAME where a "
         "secret belongs (conversion.code, conversion.params), and remove it from any text that is published"
     )
-    for loc, text in _strings(doc.data, ()):
+    for loc, text in string_values(doc.data):
         if _matches(loc, _IDENTIFIERS.get(kind, ())) or _matches(loc, _SECRET_FIELDS.get(kind, ())):
             continue
         in_params = kind == "traffic-sources" and len(loc) == 3 and loc[:2] == ("conversion", "params")
@@ -230,7 +219,9 @@ def resolve(catalogue: Catalogue, environ: Mapping[str, str], known: Mapping[str
         values[label] = value
     every = {**values, **known}
     for doc in _documents(catalogue):
-        for loc, text in _strings(doc.data, ()):
+        if not any(value in doc.strings for value in every.values()):
+            continue  # the usual case, one search per value (kept with the parsed file)
+        for loc, text in string_values(doc.data):
             for label, value in every.items():
                 if value in text:
                     where = label.removeprefix("environment variable ")

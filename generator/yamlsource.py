@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
@@ -118,6 +118,15 @@ class Document:
     text: str = field(default="", repr=False, compare=False)
 
     @cached_property
+    def strings(self) -> str:
+        """Every string value of the file, joined by NUL characters (kept with the parsed file).
+
+        A text without NUL (an environment variable's value, say) is in some value exactly when it is
+        in this string: one search per file instead of one per value.
+        """
+        return "\0".join(text for _, text in string_values(self.data))
+
+    @cached_property
     def _positions(self) -> tuple[dict[Loc, Position], dict[Loc, Position]]:
         values: dict[Loc, Position] = {}
         keys: dict[Loc, Position] = {}
@@ -181,6 +190,18 @@ def read_document(path: Path, display: str) -> Document | Problem:
     except OSError as exc:
         return Problem(display, 1, 1, "(file)", f"cannot be read: {exc.strerror}", "check the file's permissions")
     return parse_document(raw, display)
+
+
+def string_values(node: Any, loc: Loc = ()) -> Iterator[tuple[Loc, str]]:
+    """Every string in parsed data, with where it is."""
+    if isinstance(node, str):
+        yield loc, node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from string_values(value, (*loc, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from string_values(value, (*loc, i))
 
 
 def parse_document(raw: bytes, display: str) -> Document | Problem:

@@ -145,3 +145,12 @@ def test_positions_are_worked_out_only_when_needed() -> None:
     assert "_positions" not in doc.__dict__
     assert doc.locate(("b", 1)).col == 8
     assert "_positions" in doc.__dict__
+
+
+def test_a_documents_strings_hold_each_value_and_nothing_across_two() -> None:
+    doc = parse_document(b"id: abc\nlist: [de, {k: fgh}]\nn: 12\nquoted: \"x\\0y\"\n", "f.yml")
+    assert not isinstance(doc, Problem)
+    for text in ("abc", "de", "fgh", "x\0y", "bc", "g"):
+        assert text in doc.strings
+    for text in ("cd", "abcde", "12", "ef"):  # across two values, or not a string
+        assert text not in doc.strings
