@@ -118,7 +118,7 @@ def docs_files(project: Project, plan: Plan, history: History | None = None) -> 
 
 
 def owner_files(
-    project: Project, plan: Plan, digests: Mapping[str, str] | None = None, cache: owner.PartCache | None = None
+    project: Project, plan: Plan, digests: Mapping[str, str] | None = None, cache: owner.PartStore | None = None
 ) -> dict[str, str | bytes]:
     """The owner's index (Markdown and HTML) and link lists (CSV, JSON); see :mod:`owner`."""
     project.jinja_cache.mkdir(parents=True, exist_ok=True)

@@ -483,14 +483,14 @@ class _OwnerFiles:
 
 def _write_owner_files(
     project: Project, plan: Plan, digests: Mapping[str, str], folder: Path, secrets: Mapping[str, str]
-) -> tuple[owner.PartCache, list[Leak]]:
+) -> tuple[owner.PartStore, list[Leak]]:
     """Write the owner's files, and scan them for secrets as they are written; also the owner-row cache."""
     from . import owner
     from .build import owner_files
     from .scan import compile_scanner
     from .writer import write_files
 
-    parts = owner.PartCache(project.state_dir / "owner.pickle")
+    parts = owner.PartStore(project.state_dir / "owner.pickle")
     written = owner_files(project, plan, digests, parts)
     files = {name: c.encode() if isinstance(c, str) else c for name, c in written.items()}
     write_files(files, folder)
@@ -499,13 +499,13 @@ def _write_owner_files(
     return parts, leaks
 
 
-def _keep_owner_caches(parts: owner.PartCache, documents: DocumentCache) -> None:
+def _keep_owner_caches(parts: owner.PartStore, documents: DocumentCache) -> None:
     parts.save()
     documents.save()
 
 
 _OWNER_ARGS: tuple[tuple[Project, Plan, Mapping[str, str], Path, Mapping[str, str]], DocumentCache] | None = None
-_OWNER_KEPT: tuple[owner.PartCache, DocumentCache] | None = None
+_OWNER_KEPT: tuple[owner.PartStore, DocumentCache] | None = None
 
 
 def _owner_files_forked() -> list[Leak]:

@@ -5,7 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
+from generator import __version__
+from generator.owner import Part, PartStore
 from generator.writer import KeptMap, keep, read_kept
 
 
@@ -103,3 +107,48 @@ def test_validated_models_are_kept_with_their_files_under_the_code_that_made_the
     monkeypatch.setattr(catalogue_module, "code_digest", lambda: "other code")
     load_catalogue(root, DocumentCache(path))
     assert len(validated) == 1 + 1 + 3 + 5 + 5  # account, platform, offers, buyers, sources
+
+
+def _part(key: str) -> Part:
+    html = "" if key.endswith("9") else f"<p>{key}</p>"  # some parts the fast converter could not render
+    return Part(f"| {key} |\n", f"## {key}\n", f"<tr>{key}</tr>", html, f"{key},x\n", f'{{"k": "{key}"}}')
+
+
+@settings(max_examples=150, deadline=None)
+@given(builds=st.lists(st.lists(st.integers(0, 12).map(str), unique=True, max_size=10), min_size=2, max_size=4))
+@example(builds=[["a", "b"], ["b"], ["b"]])  # a run that starts inside the store, kept again
+def test_the_owner_part_store_joins_what_rendering_every_part_joins(builds: list[list[str]]) -> None:
+    """Build after build, each from the store the previous one left: always what rendering every part gives."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "owner.pickle"
+        previous: list[str] = []
+        for keys in builds:
+            made: list[str] = []
+
+            def make(i: int, keys: list[str] = keys, made: list[str] = made) -> Part:
+                made.append(keys[i])
+                return _part(keys[i])
+
+            store = PartStore(path)
+            joined = store.join(keys, make)
+            store.save()
+            assert joined == PartStore(None).join(keys, lambda i, keys=keys: _part(keys[i]))  # type: ignore[misc]
+            assert made == [k for k in keys if k not in previous]
+            assert joined.row_md == "".join(_part(k).row_md for k in keys)
+            assert joined.row_html == "".join(_part(k).row_html + "\n" for k in keys)
+            assert joined.complete == (not any(k.endswith("9") for k in keys))
+            previous = keys
+
+
+def test_a_damaged_owner_part_store_is_not_used(tmp_path: Path) -> None:
+    path = tmp_path / "owner.pickle"
+    store = PartStore(path)
+    store.join(["a", "b"], lambda i: _part("ab"[i]))
+    store.save()
+    digests, columns, ends, incomplete = read_kept(path, (PartStore.VERSION, __version__))
+    keep(path, (PartStore.VERSION, __version__), (digests, (columns[0] + "x", *columns[1:]), ends, incomplete))
+    assert PartStore(path).digests == []
+    path.write_bytes(b"garbage")
+    assert PartStore(path).digests == []

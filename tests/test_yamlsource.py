@@ -148,7 +148,7 @@ def test_positions_are_worked_out_only_when_needed() -> None:
 
 
 def test_a_documents_strings_hold_each_value_and_nothing_across_two() -> None:
-    doc = parse_document(b"id: abc\nlist: [de, {k: fgh}]\nn: 12\nquoted: \"x\\0y\"\n", "f.yml")
+    doc = parse_document(b'id: abc\nlist: [de, {k: fgh}]\nn: 12\nquoted: "x\\0y"\n', "f.yml")
     assert not isinstance(doc, Problem)
     for text in ("abc", "de", "fgh", "x\0y", "bc", "g"):
         assert text in doc.strings
