@@ -347,7 +347,6 @@ def _rebuild(
     documents: DocumentCache,
 ) -> tuple[tuple[str, ...], dict[str, str]]:
     """Render the dirty pages, check them, and rename them into place; the public part stays as it is."""
-    from .exposure import exposure_problems
     from .incremental import Rebuilt, commit, rebuild
     from .scan import scan_trees
     from .writer import staging_dir, swap_in
@@ -385,6 +384,8 @@ def _rebuild(
         _raise_exposed([line for r in rebuilt.pages for line in r.exposure])
         fallback_pages = [r.slug for r in rebuilt.pages if r.fallback]
         if fallback_pages:
+            from .exposure import exposure_problems
+
             _raise_exposed(exposure_problems(rebuilt.txn / "site", "/", fallback_pages, (), []))
         roots = {"site": project.site_dir, "docs": project.docs_dir}
         State.invalidate(project.state_dir)

@@ -17,12 +17,12 @@ from __future__ import annotations
 import html as html_lib
 import re
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pygments import format as pygments_format
-from pygments.lexer import Lexer
-from pygments.lexers import get_lexer_by_name
-from pygments.util import ClassNotFound
+
+if TYPE_CHECKING:
+    from pygments.lexer import Lexer
 
 Reference = Callable[[str, str], str]
 
@@ -123,6 +123,10 @@ class Highlighter:
 
     def _lexer(self, lang: str) -> Lexer | None:
         if lang not in self._lexers:
+            # Imported here: a rebuild whose code blocks are unchanged loads no lexer (see seed).
+            from pygments.lexers import get_lexer_by_name
+            from pygments.util import ClassNotFound
+
             try:
                 self._lexers[lang] = get_lexer_by_name(lang or "text", stripnl=True)
             except ClassNotFound:
