@@ -107,7 +107,7 @@ class DocumentCache:
                 display, 1, 1, "(file)", f"cannot be read: {exc.strerror}", "check the file's permissions"
             )
             return problem, ()
-        key = f"{kind}\0{display}\0{hashlib.sha256(raw).hexdigest()}"
+        key = self._key(kind, display, hashlib.sha256(raw).hexdigest())
         self.used.add(key)
         if key not in self.entries:
             doc = parse_document(raw, display)
@@ -119,7 +119,7 @@ class DocumentCache:
 
     def validated(self, kind: str, doc: Document, model: type[M]) -> M:
         """``doc`` validated as ``model``, from the cache when it was before; raises pydantic's ValidationError."""
-        key = f"{kind}\0{doc.path}\0{doc.digest}"
+        key = self._key(kind, doc.path, doc.digest)
         entry = self.entries.get(key)
         if entry is not None and isinstance(entry[2], model):
             return entry[2]
@@ -128,6 +128,11 @@ class DocumentCache:
             self.entries[key] = (doc, entry[1], value)
             self.changed = True
         return value
+
+    @staticmethod
+    def _key(kind: str, display: str, digest: str) -> str:
+        """A file's entry: its kind and path as shown, and the SHA-256 of its bytes."""
+        return f"{kind}\0{display}\0{digest}"
 
     def save(self) -> None:
         """Keep the entries used in this run (atomically); nothing is written when nothing changed.

@@ -44,18 +44,13 @@ class Part(NamedTuple):
 
 
 class Joined(NamedTuple):
-    """Every page's part, column by column, joined as the owner's files hold them.
+    """Every page's part in order, each column joined as the owner's files hold it.
 
-    ``row_html`` holds each row followed by a newline, ``section_html`` each section preceded by one,
+    ``row_html`` has each row followed by a newline, ``section_html`` each section preceded by one,
     ``json_line`` each line indented and followed by a comma and a newline.
     """
 
-    row_md: str
-    section_md: str
-    row_html: str
-    section_html: str
-    csv_line: str
-    json_line: str
+    columns: Part
     complete: bool
     """Every row and section has its HTML (the fast converter rendered them all)."""
 
@@ -146,7 +141,7 @@ class PartStore:
         columns = tuple("".join(p) for p in pieces)
         if all(d is not None for d in digests):
             self._next = ([d for d in digests if d is not None], columns, ends, incomplete)
-        return Joined._make((*columns, not incomplete))
+        return Joined(Part._make(columns), not incomplete)
 
     def save(self) -> None:
         """Keep what the last :meth:`join` made (atomically), for the next build."""
@@ -207,7 +202,8 @@ def index(
     joined = store.join(keys, lambda i: _part(module, plan.pages[i], site_url))
     header = str(module.header(plan.account, len(plan.pages)))
     head = str(module.table_head())
-    md = header + head + joined.row_md + "\n" + joined.section_md
+    columns = joined.columns
+    md = header + head + columns.row_md + "\n" + columns.section_md
     if not keys or not joined.complete:
         return md, _html(md), joined
     try:
@@ -216,8 +212,8 @@ def index(
         thead = ["<table>", "<thead>", "<tr>", *(f"<th>{inline(c)}</th>" for c in head_cells), "</tr>", "</thead>"]
     except Unsupported:
         return md, _html(md), joined
-    table = "\n".join([*thead, "<tbody>"]) + "\n" + joined.row_html + "</tbody>\n</table>"
-    return md, header_html + "\n" + table + joined.section_html, joined
+    table = "\n".join([*thead, "<tbody>"]) + "\n" + columns.row_html + "</tbody>\n</table>"
+    return md, header_html + "\n" + table + columns.section_html, joined
 
 
 def _part(module: Any, page: Page, site_url: str) -> Part:
@@ -242,13 +238,13 @@ def files(
     store: PartStore | None = None,
 ) -> dict[str, str | bytes]:
     """``index.md``, ``index.html``, ``links.csv`` and ``links.json``."""
-    md, body, parts = index(env, plan, site_url, digests, store)
+    md, body, joined = index(env, plan, site_url, digests, store)
     html = (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="robots" content="noindex, nofollow">'
         f"<title>Partner pages</title></head>\n<body>\n{body}\n</body></html>\n"
     )
-    if parts is None:
+    if joined is None:
         rows = link_rows(plan, site_url)
         return {
             "index.md": md,
@@ -256,8 +252,9 @@ def files(
             "links.csv": _csv([csv_line(r) for r in rows]),
             "links.json": _json([json_line(r) for r in rows]),
         }
-    links = "[\n" + parts.json_line.removesuffix(",\n") + "\n]\n" if parts.json_line else "[]\n"
-    return {"index.md": md, "index.html": html, "links.csv": _csv([parts.csv_line]), "links.json": links}
+    lines = joined.columns
+    links = "[\n" + lines.json_line.removesuffix(",\n") + "\n]\n" if lines.json_line else "[]\n"
+    return {"index.md": md, "index.html": html, "links.csv": _csv([lines.csv_line]), "links.json": links}
 
 
 LINK_FIELDS = ("offer", "partner", "kind", "platform", "title", "path", "url")

@@ -136,8 +136,8 @@ def test_the_owner_part_store_joins_what_rendering_every_part_joins(builds: list
             store.save()
             assert joined == PartStore(None).join(keys, lambda i, keys=keys: _part(keys[i]))  # type: ignore[misc]
             assert made == [k for k in keys if k not in previous]
-            assert joined.row_md == "".join(_part(k).row_md for k in keys)
-            assert joined.row_html == "".join(_part(k).row_html + "\n" for k in keys)
+            assert joined.columns.row_md == "".join(_part(k).row_md for k in keys)
+            assert joined.columns.row_html == "".join(_part(k).row_html + "\n" for k in keys)
             assert joined.complete == (not any(k.endswith("9") for k in keys))
             previous = keys
 
