@@ -91,7 +91,6 @@ class DocumentCache:
     def __init__(self, path: Path | None = None) -> None:
         from pydantic import VERSION as PYDANTIC
 
-        self.path = path
         self.kept: KeptMap[_Cached] = KeptMap(path, (self.VERSION, code_digest(), PYDANTIC) if path else None)
         self.entries = self.kept.entries
         self.used = self.kept.used

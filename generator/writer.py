@@ -125,45 +125,45 @@ V = TypeVar("V")
 class KeptMap(Generic[V]):
     """A mapping kept between runs in two files: a base, and what later runs added to it.
 
-    Every key names the content its value was made from (a file's or a page's digest), so any base with
-    any additions is correct; the split only saves time.  A run that used a few new entries of a large
-    map (a rebuild after one partner changed) writes those entries alone to ``<name>.added``; the base
-    is written again, with exactly the entries this run used, once a quarter of it has gone unused or
-    the additions have grown to a quarter of its size.
+    Every key names the content its value was made from (a file's digest), so any base with any
+    additions is correct; the split only saves time.  A run that used a few new entries of a large map
+    (a rebuild after one file changed) writes those entries alone to ``<name>.added``; the base is
+    written again, with exactly the entries this run used, once a quarter of it has gone unused or the
+    additions have grown to a quarter of its size.  ``path`` None: kept in memory only.
     """
 
     COMPACT_AT = 4
 
     def __init__(self, path: Path | None, key: object) -> None:
-        self.path = path
         self.key = key
-        self.added_path = path.with_name(f"{path.name}.added") if path is not None else None
         self.entries: dict[str, V] = {}
         self.used: set[str] = set()
         """Keys this run used; only these are kept."""
+        self._files = (path, path.with_name(f"{path.name}.added")) if path is not None else None
         self._base: set[str] = set()
         self._added: set[str] = set()
-        if path is None:
+        if self._files is None:
             return
-        base = read_kept(path, key)
+        base = read_kept(self._files[0], key)
         if isinstance(base, dict):
             self.entries = base
             self._base = set(base)
-            added = read_kept(path.with_name(f"{path.name}.added"), key)
+            added = read_kept(self._files[1], key)
             if isinstance(added, dict):
                 self.entries.update(added)
                 self._added = set(added)
 
     def save(self) -> None:
         """Keep the entries this run used: as additions to the base, or as a new base."""
-        if self.path is None or self.added_path is None:
+        if self._files is None:
             return
+        base_path, added_path = self._files
         used = {k for k in self.used if k in self.entries}
         new = used - self._base
         stale = len(self._base) - (len(used) - len(new))
         if not self._base or self.COMPACT_AT * max(stale, len(new)) > len(self._base):
-            keep(self.path, self.key, {k: self.entries[k] for k in used})
+            keep(base_path, self.key, {k: self.entries[k] for k in used})
             with contextlib.suppress(OSError):
-                self.added_path.unlink()
+                added_path.unlink()
         elif new != self._added:
-            keep(self.added_path, self.key, {k: self.entries[k] for k in new})
+            keep(added_path, self.key, {k: self.entries[k] for k in new})
