@@ -15,6 +15,7 @@ when there is a JSON body, no body on GET, no secret value anywhere.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -142,10 +143,13 @@ class Group:
 Member = Field | Group
 
 
+# Cached: a page encodes the same names and example values in every view and sample of its requests.
+@functools.lru_cache(maxsize=4096)
 def _quote_component(text: str) -> str:
     return quote(text, safe="")
 
 
+@functools.lru_cache(maxsize=4096)
 def _quote_segment(text: str) -> str:
     return quote(text, safe="-._~:@!$'()*,;=")
 

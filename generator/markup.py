@@ -8,9 +8,11 @@ renders as text, never as markup, never breaking a table or a fence.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
+from jinja2.filters import do_indent
 from markupsafe import Markup
 
 # Python-Markdown's backslash-escapable characters, plus '|' (tables extension).
@@ -22,12 +24,25 @@ _ENTITY = {"<": "&lt;", "&": "&amp;", "=": "&#61;", "~": "&#126;", "^": "&#94;"}
 _TEXT_TABLE = {ord(c): "\\" + c for c in _BACKSLASH} | {ord(c): e for c, e in _ENTITY.items()}
 
 
+_TICKS = re.compile(r"`+")
+
+
+def _longest_ticks(raw: str) -> int:
+    """The longest run of backticks in ``raw``."""
+    return max(map(len, _TICKS.findall(raw))) if "`" in raw else 0
+
+
 def text(value: Any) -> Markup:
     """Markdown-escape a value for running text (one line: newlines become spaces)."""
     if isinstance(value, Markup):
         return value
-    raw = " ".join(str(value).splitlines())
-    return Markup(raw.translate(_TEXT_TABLE))  # noqa: S704 - every special character is escaped
+    return _text(str(value))
+
+
+@functools.lru_cache(maxsize=8192)
+def _text(raw: str) -> Markup:
+    # Cached: a page interpolates the same names, labels and values over and over (Markup is immutable).
+    return Markup(" ".join(raw.splitlines()).translate(_TEXT_TABLE))  # noqa: S704 - every special character is escaped
 
 
 def code(value: Any) -> Markup:
@@ -35,8 +50,7 @@ def code(value: Any) -> Markup:
     raw = " ".join(str(value).splitlines())
     if not raw:
         return Markup("")
-    longest = max((len(m) for m in re.findall(r"`+", raw)), default=0)
-    ticks = "`" * (longest + 1)
+    ticks = "`" * (_longest_ticks(raw) + 1)
     pad = " " if raw.startswith("`") or raw.endswith("`") or (raw.startswith(" ") and raw.endswith(" ")) else ""
     return Markup(  # noqa: S704 - built from escaped text
         f"{ticks}{pad}{raw}{pad}{ticks}"
@@ -48,8 +62,7 @@ def fence(value: Any, lang: str = "") -> Markup:
     raw = str(value)
     if not raw.endswith("\n"):
         raw += "\n"
-    longest = max((len(m) for m in re.findall(r"`+", raw)), default=0)
-    ticks = "`" * max(3, longest + 1)
+    ticks = "`" * max(3, _longest_ticks(raw) + 1)
     return Markup(  # noqa: S704 - built from escaped text
         f"{ticks}{lang}\n{raw}{ticks}"
     )
@@ -68,3 +81,14 @@ def quoted(value: Any) -> Markup:
     return Markup(  # noqa: S704 - built from escaped text
         f'"{raw}"'
     )
+
+
+def indent(value: Any, width: int | str = 4, first: bool = False, blank: bool = False) -> Any:
+    """Jinja's ``indent`` filter, with the same result, without wrapping and re-escaping every line of Markup.
+
+    For Markup, Jinja's filter indents with Markup pieces that escape nothing (every line is already
+    Markup), so indenting the plain text and marking the result gives the same string.
+    """
+    if isinstance(value, Markup):
+        return Markup(do_indent(str(value), width, first, blank))  # noqa: S704 - the input was Markup
+    return do_indent(value, width, first, blank)

@@ -60,6 +60,7 @@ def environment(templates: Path, cache: Path | None = None) -> jinja2.Environmen
         fence=markup.fence,
         cell=markup.cell,
         quoted=markup.quoted,
+        indent=markup.indent,
         json=lambda obj: markup.fence(dump_json(obj), "json"),
     )
     env.globals.update(FORM_LABEL=FORM_LABEL, http_message=http_message)

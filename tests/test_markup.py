@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import markdown
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from jinja2.filters import do_indent
+from markupsafe import Markup
 
 from generator import markup
 
@@ -61,3 +67,33 @@ def test_fence_holds_any_content(value: str) -> None:
 def test_code_span_with_backticks() -> None:
     assert markup.code("a`b") == "``a`b``"
     assert markup.code("`x`") == "`` `x` ``"
+
+
+@given(
+    st.text(alphabet=st.sampled_from("ab<&>`\n\r \t\u2028"), max_size=40),
+    st.sampled_from([0, 2, 4, "> ", "<b>"]),
+    st.booleans(),
+    st.booleans(),
+    st.booleans(),
+)
+def test_indent_gives_jinja_indent_result(value: str, width: int | str, first: bool, blank: bool, marked: bool) -> None:
+    # The environment's `indent` skips re-escaping Markup line by line; its result must not change.
+    source = Markup(value) if marked else value  # noqa: S704 - test input
+    ours = markup.indent(source, width, first, blank)
+    theirs = do_indent(source, width, first, blank)
+    assert ours == theirs
+    assert isinstance(ours, Markup) == isinstance(theirs, Markup)
+
+
+@given(st.text(max_size=30))
+def test_cached_text_and_code_match_their_definition(value: str) -> None:
+    # `text` is cached; `code` and `fence` skip the backtick search when there is no backtick.
+    raw = " ".join(value.splitlines())
+    assert markup.text(value) == raw.translate(markup._TEXT_TABLE)
+    assert markup.text(value) == markup.text(value)  # a cache hit gives the same
+    runs = [len(m) for m in re.findall(r"`+", raw)]
+    if raw:
+        assert markup.code(value).startswith("`" * (max(runs, default=0) + 1))
+        assert not markup.code(value)[max(runs, default=0) + 1 :].startswith("`") or raw.startswith("`")
+    fence_ticks = "`" * max(3, max([len(m) for m in re.findall(r"`+", value)], default=0) + 1)
+    assert markup.fence(value, "text").startswith(fence_ticks + "text\n")
