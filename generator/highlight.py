@@ -3,9 +3,11 @@
 Highlighting is most of the cost of turning a partner page into HTML.  This highlighter calls
 Pygments directly with one shared formatter (pymdownx creates a formatter per block, which costs
 more than the highlighting), caches whole blocks, and for languages whose samples postdocs writes
-one complete statement or literal per line (Python, JavaScript, pretty-printed JSON) caches each
-line's HTML: Pygments formats every line from that line's tokens alone, so a block is the
-formatter's wrapper around its lines.
+as lexically complete lines caches each line's HTML: Pygments formats every line from that line's
+tokens alone, so a block is the formatter's wrapper around its lines.  Python, JavaScript and
+pretty-printed JSON samples are complete line by line; PHP and shell samples are split into
+*segments* (a line, or the lines of a multi-line string or nowdoc) by a conservative grammar, and a
+block holding anything outside it (comments, double quotes, here-documents...) is lexed whole.
 
 It is verified, not trusted: the first blocks of every language are also highlighted by the
 reference (Python-Markdown with the site's own pymdownx configuration) and compared; a language
@@ -28,9 +30,80 @@ Reference = Callable[[str, str], str]
 
 _TAG = re.compile(r"<[^>]*>")
 
-LINE_CACHED = frozenset({"python", "py", "javascript", "js", "json"})
-"""Languages lexed line by line: every line of postdocs' samples in them is lexically complete
-(JSON is written by ``json.dumps`` with an indent: no token spans a line)."""
+Segments = Callable[[list[str]], "list[str] | None"]
+
+
+def _each_line(lines: list[str]) -> list[str]:
+    """Every line alone.
+
+    Every line of postdocs' Python, JavaScript and JSON samples is lexically complete (JSON is written
+    with an indent: no token spans a line).
+    """
+    return lines
+
+
+# A shell line in the subset postdocs writes: words, backslash escapes (a final one continues the
+# line) and single-quoted strings, which may span lines.  Nothing that changes the lexer's state
+# across lines in another way: no double quotes, no here-documents, no substitutions, no comments.
+_SHELL_COMPLETE = re.compile(r"(?:[^'\"\\<`$#]|\\.|'[^']*')*", re.DOTALL)
+
+# A PHP line in the subset postdocs writes, after the opening tag: code without double quotes,
+# comments, tags or here-documents, and single-quoted strings; a nowdoc is one segment.
+_PHP_COMPLETE = re.compile(r"(?:[^'\"#/<?]|/(?![/*])|<(?!<<)|'(?:\\.|[^'\\])*')*")
+_NOWDOC = re.compile(r"<<<'([A-Za-z_][A-Za-z0-9_]*)'$")
+
+
+def _shell_segments(lines: list[str]) -> list[str] | None:
+    """Shell lines grouped so that no single-quoted string spans two segments; None outside the subset."""
+    segments: list[str] = []
+    start = 0
+    for end in range(len(lines)):
+        segment = "\n".join(lines[start : end + 1])
+        if _SHELL_COMPLETE.fullmatch(segment + "\n"):
+            segments.append(segment)
+            start = end + 1
+    return segments if start == len(lines) else None
+
+
+def _php_segments(lines: list[str]) -> list[str] | None:
+    """The opening tag, then lines, a nowdoc as one segment; None outside the subset."""
+    if not lines or lines[0] != "<?php":
+        return None
+    segments = [lines[0]]
+    i = 1
+    while i < len(lines):
+        line = lines[i]
+        nowdoc = _NOWDOC.search(line)
+        if nowdoc:
+            if not _PHP_COMPLETE.fullmatch(line[: nowdoc.start()]):
+                return None
+            marker = nowdoc.group(1)
+            end = next((j for j in range(i + 1, len(lines)) if lines[j].strip() == f"{marker};"), None)
+            if end is None:
+                return None
+            segments.append("\n".join(lines[i : end + 1]))
+            i = end + 1
+            continue
+        if not _PHP_COMPLETE.fullmatch(line):
+            return None
+        segments.append(line)
+        i += 1
+    return segments
+
+
+SEGMENTED: dict[str, Segments] = {
+    "python": _each_line,
+    "py": _each_line,
+    "javascript": _each_line,
+    "js": _each_line,
+    "json": _each_line,
+    "bash": _shell_segments,
+    "php": _php_segments,
+}
+"""Languages lexed segment by segment, and how a block of each is split."""
+
+INLINE = {"php": {"startinline": True}}
+"""Lexer options for every segment after the first (PHP's first segment is its opening tag)."""
 
 VERIFY = 3
 """Blocks per language compared with the reference before the fast path is trusted."""
@@ -121,34 +194,42 @@ class Highlighter:
         """Languages verified against the reference (safe to skip verifying in a later build)."""
         return {lang for lang, n in self._checked.items() if n >= VERIFY and self._trusted.get(lang) is not False}
 
-    def _lexer(self, lang: str) -> Lexer | None:
-        if lang not in self._lexers:
+    def _lexer(self, lang: str, inline: bool = False) -> Lexer | None:
+        name = f"{lang} (inline)" if inline else lang
+        if name not in self._lexers:
             # Imported here: a rebuild whose code blocks are unchanged loads no lexer (see seed).
             from pygments.lexers import get_lexer_by_name
             from pygments.util import ClassNotFound
 
+            options = INLINE.get(lang, {}) if inline else {}
             try:
-                self._lexers[lang] = get_lexer_by_name(lang or "text", stripnl=True)
+                self._lexers[name] = get_lexer_by_name(lang or "text", stripnl=True, **options)
             except ClassNotFound:
-                self._lexers[lang] = None
-        return self._lexers[lang]
+                self._lexers[name] = None
+        return self._lexers[name]
 
     def _fast(self, code: str, lang: str) -> str:
         lexer = self._lexer(lang)
         if lexer is None:
             self._trusted[lang] = False
             return self._reference(code, lang)
-        if lang in LINE_CACHED:
-            body = "".join(self._line(lexer, line, lang) for line in code.strip("\n").split("\n"))
-            return (self._open + body + self._close).rstrip("\n")
-        return str(pygments_format(lexer.get_tokens(code), self._formatter)).rstrip("\n")
+        split = SEGMENTED.get(lang)
+        segments = split(code.strip("\n").split("\n")) if split else None
+        later = self._lexer(lang, inline=True) if lang in INLINE else lexer
+        if segments is None or later is None:
+            return str(pygments_format(lexer.get_tokens(code), self._formatter)).rstrip("\n")
+        body = "".join(
+            self._segment(lexer, s, lang) if i == 0 else self._segment(later, s, f"{lang} (inline)")
+            for i, s in enumerate(segments)
+        )
+        return (self._open + body + self._close).rstrip("\n")
 
-    def _line(self, lexer: Lexer, line: str, lang: str) -> str:
-        """One line's HTML, newline included: the formatter's output for that line's tokens."""
-        key = (lang, line)
+    def _segment(self, lexer: Lexer, segment: str, name: str) -> str:
+        """One segment's HTML, final newline included: the formatter's output for its tokens alone."""
+        key = (name, segment)
         cached = self._lines.get(key)
         if cached is None:
-            tokens: Iterable[tuple[Any, str]] = lexer.get_tokens(line + "\n")
+            tokens: Iterable[tuple[Any, str]] = lexer.get_tokens(segment + "\n")
             cached = str(pygments_format(tokens, self._line_formatter))
             if len(self._lines) >= CACHE_LIMIT * 8:
                 self._lines.clear()

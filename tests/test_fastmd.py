@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import markdown
 import pytest
@@ -13,6 +15,7 @@ from test_hostile import HOSTILE, catalogue
 
 from generator import markup
 from generator.build import Project, check, docs_files
+from generator.canonical import dump_json
 from generator.fastmd import Unsupported, convert
 from generator.highlight import Highlighter
 
@@ -184,11 +187,59 @@ def test_every_block_highlights_exactly_with_caches_emptied_along_the_way(monkey
         for m in re.finditer(r"^ *```(\w+)\n(.*?)\n *```$", _dedented(text), flags=re.M | re.S)
     ]
     languages = {lang for _, lang in blocks}
-    assert highlight_module.LINE_CACHED & languages == {"python", "javascript", "json"}
+    assert set(highlight_module.SEGMENTED) & languages == {"bash", "python", "javascript", "php", "json"}
+    # The example's shell and PHP samples are all inside the subset that is lexed segment by segment.
+    for code, lang in blocks:
+        if lang in ("bash", "php"):
+            assert highlight_module.SEGMENTED[lang](code.strip("\n").split("\n")), code
     highlight = Highlighter(lambda code, lang: pytest.fail(f"reference called for {lang}"), trusted=languages)
     for code, lang in blocks * 2:
         assert highlight(code, lang) == fence(code, lang), (lang, code)
     assert len(blocks) > 100
+
+
+@dataclass(frozen=True)
+class _Sent:
+    """The parts of a request the samples read."""
+
+    method: str
+    url: str
+    headers: tuple[tuple[str, str], ...]
+    body: dict[str, object] | None
+
+    def url_example(self) -> str:
+        return self.url
+
+    def headers_example(self) -> list[tuple[str, str]]:
+        return list(self.headers)
+
+    def body_example(self) -> str | None:
+        return None if self.body is None else dump_json(self.body)
+
+    def body_object(self, view: str) -> dict[str, object] | None:
+        return self.body
+
+
+HOSTILE_TEXT = st.text(alphabet=st.sampled_from("a'\"\\$`#<>?/*;{}[]()\n =&%!é\u2028"), max_size=24)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    url=HOSTILE_TEXT,
+    headers=st.lists(st.tuples(st.sampled_from(["X-A", "Authorization"]), HOSTILE_TEXT), max_size=2),
+    body=st.none() | st.dictionaries(st.sampled_from(["a", "b'c", 'd"e']), HOSTILE_TEXT, max_size=3),
+)
+def test_shell_and_php_samples_highlight_exactly_with_any_values(
+    url: str, headers: list[tuple[str, str]], body: dict[str, object] | None
+) -> None:
+    """Quotes, backslashes, newlines and PHP or shell syntax inside the values of the curl and PHP
+    samples: the segmented path gives pymdownx's HTML, or lexes the block whole."""
+    from generator import samples
+
+    sent = cast(Any, _Sent("POST", "https://x.example/p?q=" + url, tuple(headers), body))
+    highlight = Highlighter(lambda code, lang: pytest.fail("reference called"), trusted=["bash", "php"])
+    for code, lang in ((samples.curl(sent), "bash"), (samples.php(sent), "php")):
+        assert highlight(code, lang) == fence(code, lang), (lang, code)
 
 
 def _dedented(text: str) -> str:
