@@ -558,12 +558,17 @@ def _staging(project: Project) -> Iterator[dict[str, Path]]:
 
 
 def _swap_all(project: Project, staged: Mapping[str, Path]) -> None:
-    """Publish the staged folders (the site first: partners see it), the last build's state forgotten first."""
-    from .writer import swap_in
+    """Publish the staged folders (the site first: partners see it), the last build's state forgotten first.
+
+    The replaced trees are removed by a process of their own; the build does not wait for it.
+    """
+    from .writer import Trash, swap_in
 
     State.invalidate(project.state_dir)
+    trash = Trash(project.trash_dir)
     for k in ("site", "docs", "owner"):
-        swap_in(staged[k], getattr(project, f"{k}_dir"))
+        swap_in(staged[k], getattr(project, f"{k}_dir"), trash)
+    trash.empty()
 
 
 def _build_fast(

@@ -58,6 +58,11 @@ class Project:
         return self.root / "build" / "state"
 
     @property
+    def trash_dir(self) -> Path:
+        """Trees a build replaced, being removed after it (see :class:`writer.Trash`)."""
+        return self.root / "build" / "trash"
+
+    @property
     def cache_file(self) -> Path:
         """Parsed catalogue files, by content."""
         return self.root / "build" / "cache" / "documents.pickle"

@@ -11,6 +11,7 @@ import contextlib
 import os
 import pickle
 import shutil
+import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
@@ -45,21 +46,89 @@ def staging_dir(dest: Path) -> Path:
     return Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent))
 
 
-def swap_in(staged: Path, dest: Path) -> None:
-    """Replace ``dest`` by ``staged`` with two renames; the old tree is removed afterwards."""
+class Trash:
+    """Trees a build replaced, removed after the build by a process of their own.
+
+    Removing a large tree can take long: on a 2-core machine with an ext4 disk, removing the site and
+    the Markdown of a 10,000-page build took 26 s, after a build of 42 s.  Nothing needs to wait for
+    it: an old tree is renamed into ``folder`` (on the same file system, so a rename) and one detached
+    process removes the folder.  What an interrupted removal leaves there, the next one takes too.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def place(self, name: str) -> Path | None:
+        """A new path in the trash for a tree called ``name``; None when there can be no trash."""
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            path = Path(tempfile.mkdtemp(prefix=f"{name}.", dir=self.folder))
+            os.rmdir(path)
+        except OSError:
+            return None
+        return path
+
+    def empty(self) -> None:
+        """Remove the trash in a detached process (the command does not wait for it), else here.
+
+        The classic double fork: the build waits only for a child that starts a grandchild in a
+        session of its own, with no terminal and no output (a CI log waiting for the build's output to
+        close does not wait for the removal), which then becomes a small new interpreter.
+        """
+        if not self.folder.is_dir():
+            return
+        try:
+            child = os.fork()
+        except (AttributeError, OSError):  # no fork on this system, or no process left
+            shutil.rmtree(self.folder, ignore_errors=True)
+            return
+        if child == 0:  # pragma: no cover - runs in the detached processes, measured by the tests' polling
+            try:
+                os.setsid()
+                if os.fork() == 0:
+                    devnull = os.open(os.devnull, os.O_RDWR)
+                    for fd in (0, 1, 2):
+                        os.dup2(devnull, fd)
+                    os.execv(sys.executable, [sys.executable, "-I", "-c", _REMOVE, str(self.folder)])  # noqa: S606
+            finally:
+                os._exit(0)
+        os.waitpid(child, 0)
+
+
+_REMOVE = "import shutil, sys; shutil.rmtree(sys.argv[1], ignore_errors=True)"
+
+
+def swap_in(staged: Path, dest: Path, trash: Trash | None = None) -> None:
+    """Replace ``dest`` by ``staged`` with two renames; the old tree is removed afterwards.
+
+    With ``trash``, the old tree is moved into it and removed when the trash is emptied.
+    """
     old = None
     if dest.exists() or dest.is_symlink():
-        old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".old", dir=dest.parent))
-        os.rmdir(old)
-        os.replace(dest, old)
+        old = _aside(dest, trash)
     try:
         os.replace(staged, dest)
     except OSError:
         if old is not None:
             os.replace(old, dest)
         raise
-    if old is not None:
+    if old is not None and (trash is None or old.parent != trash.folder):
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _aside(dest: Path, trash: Trash | None) -> Path:
+    """Rename ``dest`` out of the way: into the trash if it can go there, else beside itself."""
+    place = trash.place(dest.name) if trash is not None else None
+    if place is not None:
+        try:
+            os.replace(dest, place)
+            return place
+        except OSError:
+            pass  # another file system: set it aside beside itself
+    old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".old", dir=dest.parent))
+    os.rmdir(old)
+    os.replace(dest, old)
+    return old
 
 
 def sync_tree(files: Mapping[str, str | bytes], dest: Path) -> int:

@@ -14,6 +14,7 @@ import shutil
 import struct
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ import pytest
 from click.testing import CliRunner, Result
 from conftest import EXAMPLE_SECRETS, TEST_KEY, copy_project
 
+from generator import writer
 from generator.cli import main
 
 OUTPUTS = ("site", "build/docs", "owner")
@@ -148,6 +150,58 @@ def test_a_successful_build_replaces_every_output_and_leaves_nothing_behind(publ
     assert result.exit_code == 0, result.output
     assert not (root / "site" / "stale.html").exists() and not (root / "owner" / "stale.csv").exists()
     assert leftovers(root) == []
+
+
+def test_replaced_trees_are_removed_after_the_build_by_a_process_of_their_own(
+    published: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "p"
+    shutil.copytree(published, root)
+    (root / "site" / "stale.html").write_text("old")
+    trashed: list[list[str]] = []
+    empty = writer.Trash.empty
+
+    def recording_empty(self: writer.Trash) -> None:
+        trashed.append(sorted(p.name.split(".")[0] for p in self.folder.iterdir()))
+        empty(self)
+
+    monkeypatch.setattr(writer.Trash, "empty", recording_empty)
+    result = run(root, "build", "--publish")
+    assert result.exit_code == 0, result.output
+    # The three replaced trees went to the trash by rename, the new ones are in place, and nothing is
+    # left beside them; the trash itself disappears without the build waiting for it.
+    assert trashed == [["docs", "owner", "site"]]
+    assert (root / "site" / "index.html").is_file() and not (root / "site" / "stale.html").exists()
+    assert leftovers(root) == []
+    deadline = time.monotonic() + 60
+    while (root / "build" / "trash").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not (root / "build" / "trash").exists()
+
+
+def test_a_swap_that_fails_puts_the_old_tree_back_from_the_trash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dest, staged = tmp_path / "site", tmp_path / "staged"
+    dest.mkdir()
+    (dest / "page.html").write_text("published")
+    staged.mkdir()
+    trash = writer.Trash(tmp_path / "build" / "trash")
+    real_replace = os.replace
+
+    def failing_replace(src: Path, dst: Path) -> None:
+        if Path(src) == staged:
+            raise OSError("disk full")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(writer.os, "replace", failing_replace)
+    with pytest.raises(OSError, match="disk full"):
+        writer.swap_in(staged, dest, trash)
+    assert (dest / "page.html").read_text() == "published"
+    assert list(trash.folder.iterdir()) == []
+    monkeypatch.setattr(writer.os, "replace", real_replace)
+    writer.swap_in(staged, dest, trash)
+    assert list(dest.iterdir()) == [] and [p.name.split(".")[0] for p in trash.folder.iterdir()] == ["site"]
 
 
 # --------------------------------------------------------------------------- deterministic output
