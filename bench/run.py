@@ -9,6 +9,9 @@ process as summed RSS would) of:
 * ``full``                  postdocs build from nothing (no build/ cache, no site/)
 * ``no-change``             postdocs build again, nothing changed
 * ``one-buyer``             postdocs build after one buyer's YAML changed (its pages change)
+* ``files-only``            no postdocs at all: the full build's output tree written again, the same
+                            folders, files and hard links with as many bytes (``bench/floor.py``), in
+                            as many processes: what the disk alone costs of ``full`` on this machine
 * ``mkdocs``                plain ``mkdocs build`` of the same generated Markdown (partner pages out
                             of the navigation and the search index), into a separate folder
 
@@ -157,7 +160,7 @@ def project(root: Path, pages: int) -> Path:
     return root
 
 
-STEPS = ("check", "full", "no-change", "one-buyer", "mkdocs")
+STEPS = ("check", "full", "files-only", "no-change", "one-buyer", "mkdocs")
 
 
 def measure(
@@ -190,6 +193,11 @@ def measure(
                 for folder in ("site", "build"):
                     shutil.rmtree(root / folder, ignore_errors=True)
                 step("full", [*postdocs, "build"])
+                if "files-only" in results:
+                    floor, plan = Path(tmp) / "files-only", Path(tmp) / "files-only.json"
+                    subprocess.run([sys.executable, str(HERE / "floor.py"), "shape", str(root), str(plan)], check=True)
+                    step("files-only", [sys.executable, str(HERE / "floor.py"), "write", str(plan), str(floor)])
+                    shutil.rmtree(floor)
             step("no-change", [*postdocs, "build"])
             buyer.write_text(original.replace("name: Buyer 0 ", f"name: Buyer 0 renamed {i} "))
             step("one-buyer", [*postdocs, "build"])

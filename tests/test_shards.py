@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
@@ -157,3 +157,36 @@ def _descendants(pid: int, children: Callable[[int], list[int] | None]) -> list[
         out += found
         stack += found
     return out
+
+
+def test_bench_files_only_step_writes_the_shape_of_a_build(tmp_path: Path) -> None:
+    """The benchmark's ``files-only`` row must write what a full build writes: same folders, same
+    file sizes, same hard links (an export is one file in the docs and the site)."""
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    (tmp_path / "p").mkdir()
+    root = copy_project(tmp_path / "p")
+    assert run(root, "build").exit_code == 0
+    shape, dest = tmp_path / "shape.json", tmp_path / "floor"
+    floor = [sys.executable, str(REPO / "bench" / "floor.py")]
+    subprocess.run([*floor, "shape", str(root), str(shape)], check=True)
+    subprocess.run([*floor, "write", str(shape), str(dest), "--jobs", "2"], check=True, capture_output=True)
+
+    def layout(base: Path) -> tuple[list[str], dict[str, int], set[frozenset[str]]]:
+        folders, sizes, inodes = [], {}, defaultdict(set)
+        for tree in ("site", "build/docs"):
+            for path in sorted((base / tree).rglob("*")):
+                rel = path.relative_to(base).as_posix()
+                if path.is_dir():
+                    folders.append(rel)
+                else:
+                    sizes[rel] = path.stat().st_size
+                    inodes[path.stat().st_ino].add(rel)
+        return folders, sizes, {frozenset(paths) for paths in inodes.values()}
+
+    built, written = layout(root), layout(dest)
+    assert written == built
+    assert any(len(paths) == 2 for paths in built[2])  # the exports are hard links
