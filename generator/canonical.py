@@ -16,9 +16,9 @@ when there is a JSON body, no body on GET, no secret value anywhere.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar, cast
 from urllib.parse import quote, urlsplit
 
 from . import jsontext
@@ -143,6 +143,28 @@ class Group:
 Member = Field | Group
 
 
+F = TypeVar("F", bound=Callable[[Any], Any])
+
+
+def _once(method: F) -> F:
+    """A view computed once per request.
+
+    Requests are immutable, and a page asks for its URLs and bodies in every sample and export.  The
+    value is kept in the instance's ``__dict__``, not in a field: equality and hashing see only the request.
+    """
+    name = f"_once_{method.__name__}"
+
+    @functools.wraps(method)
+    def once(self: Any) -> Any:
+        try:
+            return self.__dict__[name]
+        except KeyError:
+            value = self.__dict__[name] = method(self)
+            return value
+
+    return cast(F, once)
+
+
 # Cached: a page encodes the same names and example values in every view and sample of its requests.
 @functools.lru_cache(maxsize=4096)
 def _quote_component(text: str) -> str:
@@ -250,6 +272,7 @@ class Request:
 
     # ----------------------------------------------------------------- views
 
+    @_once
     def url_template(self) -> str:
         """The URL as pasted into the sender's platform."""
         url = f"{self.scheme}://{self.host.template()}"
@@ -272,6 +295,7 @@ class Request:
         """Decoded query parameters of the example, in order."""
         return [(f.name, f.value.example()) for f in self.query]
 
+    @_once
     def url_example(self) -> str:
         """The URL as it arrives, every value encoded."""
         url = self.origin_example() + self.path_example()
@@ -303,11 +327,13 @@ class Request:
                 out[member.name] = text(member.value)
         return out
 
+    @_once
     def body_template(self) -> str | None:
         """The JSON body as pasted into the sender's platform."""
         obj = self.body_object("template")
         return None if obj is None else dump_json(obj)
 
+    @_once
     def body_example(self) -> str | None:
         """The JSON body as it arrives, byte for byte what every sample sends."""
         obj = self.body_object("example")
@@ -344,6 +370,7 @@ class Request:
         query = url[url.index("?") :] if self.query else ""
         return (prefix + self.path_example()) + query or "/"
 
+    @_once
     def http_example(self) -> str:
         """The raw HTTP/1.1 message of the example, as it arrives."""
         host = urlsplit(self.origin_example()).netloc

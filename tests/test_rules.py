@@ -533,3 +533,27 @@ def test_a_custom_platform_without_headers_sends_no_json_body_by_default(tmp_pat
     req = only_request(plan, "solar", "sunsource")
     assert req.form == "post_url" and req.headers == () and req.body is None
     assert req.notes == ("L cannot send a JSON body, so the post is sent as POST URL (values in the query string).",)
+
+
+def test_a_request_computes_each_view_once_and_stays_a_plain_value() -> None:
+    def make() -> Request:
+        return Request(
+            "post",
+            "t",
+            "partner",
+            TRACKDRIVE,
+            "POST",
+            "https",
+            Value.of("acme.trackdrive.com"),
+            (Value.of("api"),),
+            query=(Field("caller_id", Value.of(Tok("caller_id", "[caller_id]", "+13125550123"))),),
+        )
+
+    req, twin = make(), make()
+    views = (req.url_template, req.url_example, req.body_example, req.body_template, req.http_example)
+    first = [view() for view in views]
+    assert [view() for view in views] == first
+    assert req.url_example() is req.url_example()  # kept, not computed again
+    assert req.url_example() == "https://acme.trackdrive.com/api?caller_id=%2B13125550123"
+    # What is kept does not make two equal requests differ.
+    assert req == twin and twin.url_example() == req.url_example()
