@@ -22,6 +22,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import jinja2
+
 from . import exports, site
 from .history import History
 from .pagebuild import Job, PageResult, render_pages
@@ -52,9 +54,9 @@ class FastResult:
     """Languages the fast highlighter was proven on (through the probes)."""
 
 
-def public_docs(templates: Path, plan: Plan) -> dict[str, str | bytes]:
+def public_docs(templates: Path, plan: Plan, env: jinja2.Environment | None = None) -> dict[str, str | bytes]:
     """The docs files that are not partner pages: home, folder indexes, robots.txt, assets."""
-    env = environment(templates)
+    env = env or environment(templates)
     files: dict[str, str | bytes] = {"index.md": render_home(env, plan)}
     for folder in page_folders(plan):
         files[f"{folder}/index.md"] = render_folder(env, plan)
@@ -96,14 +98,19 @@ def build_fast(
 
     ``only``: render just these pages (a shard); the public part and the probes are still built.
     """
-    public = public_docs(templates, plan)
+    # One environment for every step: each template is compiled once (or read from the bytecode cache),
+    # in this process, before the workers are forked.
+    jinja_cache = docs_root.parent / "cache" / "jinja"
+    jinja_cache.mkdir(parents=True, exist_ok=True)
+    env = environment(templates, jinja_cache)
+    public = public_docs(templates, plan, env)
     write_files(public, docs_root)
     probes = probe_indices(plan)
     depths = {depth(p.slug) for p in plan.pages}
     meta_keys = page_meta(plan.pages[0]) if plan.pages else {}
 
     # Probes' Markdown and exports go to the docs folder (workers write them), then MkDocs builds them.
-    job = Job(plan, history, templates, docs_root, None, None, _no_highlight, secrets)
+    job = Job(plan, history, templates, docs_root, None, None, _no_highlight, secrets, env=env)
     probe_results = render_pages(job, probes, jobs=1)
     mkdocs_docs = staging_dir(docs_root.parent / "mkdocs")
     try:
@@ -122,7 +129,9 @@ def build_fast(
     check_root = staging_dir(site_root.parent / "probe")
     trusted: set[str] = set()
     try:
-        check_job = Job(plan, history, templates, check_root / "docs", check_root / "site", shells, reference, {})
+        check_job = Job(
+            plan, history, templates, check_root / "docs", check_root / "site", shells, reference, {}, env=env
+        )
         for result in render_pages(check_job, probes, jobs=1):
             built = site_root / result.slug / "index.html"
             fast = check_root / "site" / result.slug / "index.html"
@@ -145,7 +154,7 @@ def build_fast(
         reference,
         secrets,
         trusted=frozenset(trusted),
-        jinja_cache=docs_root.parent / "cache" / "jinja",
+        env=env,  # its page templates compiled by the probes, before the workers are forked
     )
     results = list(probe_results) + render_pages(job, others, jobs=jobs, progress=progress)
     if progress:

@@ -47,7 +47,13 @@ def _text(raw: str) -> Markup:
 
 def code(value: Any) -> Markup:
     """An inline code span holding ``value`` exactly (one line)."""
-    raw = " ".join(str(value).splitlines())
+    return _code(str(value))
+
+
+@functools.lru_cache(maxsize=8192)
+def _code(text: str) -> Markup:
+    # Cached like `text`: field names, tokens and example values recur on every page of an offer.
+    raw = " ".join(text.splitlines())
     if not raw:
         return Markup("")
     ticks = "`" * (_longest_ticks(raw) + 1)

@@ -20,6 +20,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import jinja2
+
 from . import exports
 from .fastmd import Unsupported, convert
 from .highlight import Highlighter
@@ -72,6 +74,9 @@ class Job:
     previous: tuple[Path, Path] | None = None
     """The published ``(docs, site)`` folders a rebuild replaces pages in: unchanged code blocks are
     taken from a page's previous HTML instead of being highlighted again (:meth:`Highlighter.seed`)."""
+    env: jinja2.Environment | None = None
+    """The Jinja environment, its templates compiled once, before the workers are forked (else each
+    worker makes its own)."""
 
 
 _JOB: Job | None = None
@@ -82,9 +87,12 @@ class _Worker:
 
     def __init__(self, job: Job) -> None:
         self.job = job
-        if job.jinja_cache is not None:
-            job.jinja_cache.mkdir(parents=True, exist_ok=True)
-        self.env = environment(job.templates, job.jinja_cache)
+        if job.env is not None:
+            self.env = job.env
+        else:
+            if job.jinja_cache is not None:
+                job.jinja_cache.mkdir(parents=True, exist_ok=True)
+            self.env = environment(job.templates, job.jinja_cache)
         self.highlight = Highlighter(job.reference, job.trusted)
         self.scan = compile_scanner(job.secrets)
         self.folders: set[str] = set()
