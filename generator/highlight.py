@@ -30,7 +30,7 @@ Reference = Callable[[str, str], str]
 
 _TAG = re.compile(r"<[^>]*>")
 
-Segments = Callable[[list[str]], "list[str] | None"]
+Segments = Callable[[list[str]], list[str] | None]
 
 
 def _each_line(lines: list[str]) -> list[str]:
@@ -215,11 +215,12 @@ class Highlighter:
             return self._reference(code, lang)
         split = SEGMENTED.get(lang)
         segments = split(code.strip("\n").split("\n")) if split else None
-        later = self._lexer(lang, inline=True) if lang in INLINE else lexer
+        # PHP's segments after its opening tag are lexed as inside it; other languages' with one lexer.
+        later, later_name = (self._lexer(lang, inline=True), f"{lang} (inline)") if lang in INLINE else (lexer, lang)
         if segments is None or later is None:
             return str(pygments_format(lexer.get_tokens(code), self._formatter)).rstrip("\n")
         body = "".join(
-            self._segment(lexer, s, lang) if i == 0 else self._segment(later, s, f"{lang} (inline)")
+            self._segment(lexer, s, lang) if i == 0 else self._segment(later, s, later_name)
             for i, s in enumerate(segments)
         )
         return (self._open + body + self._close).rstrip("\n")
