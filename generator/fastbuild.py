@@ -110,7 +110,7 @@ def build_fast(
     meta_keys = page_meta(plan.pages[0]) if plan.pages else {}
 
     # Probes' Markdown and exports go to the docs folder (workers write them), then MkDocs builds them.
-    job = Job(plan, history, templates, docs_root, None, None, _no_highlight, secrets, env=env)
+    job = Job(plan, history, env, docs_root, None, None, _no_highlight, secrets)
     probe_results = render_pages(job, probes, jobs=1)
     mkdocs_docs = staging_dir(docs_root.parent / "mkdocs")
     try:
@@ -129,9 +129,7 @@ def build_fast(
     check_root = staging_dir(site_root.parent / "probe")
     trusted: set[str] = set()
     try:
-        check_job = Job(
-            plan, history, templates, check_root / "docs", check_root / "site", shells, reference, {}, env=env
-        )
+        check_job = Job(plan, history, env, check_root / "docs", check_root / "site", shells, reference, {})
         for result in render_pages(check_job, probes, jobs=1):
             built = site_root / result.slug / "index.html"
             fast = check_root / "site" / result.slug / "index.html"
@@ -147,14 +145,13 @@ def build_fast(
     job = Job(
         plan,
         history,
-        templates,
+        env,  # its page templates compiled by the probes, before the workers are forked
         docs_root,
         site_root,
         shells,
         reference,
         secrets,
         trusted=frozenset(trusted),
-        env=env,  # its page templates compiled by the probes, before the workers are forked
     )
     results = list(probe_results) + render_pages(job, others, jobs=jobs, progress=progress)
     if progress:

@@ -21,7 +21,7 @@ from .fastbuild import build_with_mkdocs, public_docs, site_files
 from .history import History
 from .pagebuild import Job, PageResult, render_pages
 from .plan import Plan
-from .render import page_folders
+from .render import environment, page_folders
 from .shell import Shells, depth
 from .state import State
 from .writer import staging_dir
@@ -79,17 +79,18 @@ def rebuild(
     txn = staging_dir(txn_parent)
     shells = Shells.from_saved(dict(shells_saved), config, state.toc)
     reference = _LazyReference(config)
+    jinja_cache = txn_parent.parent / "cache" / "jinja"
+    jinja_cache.mkdir(parents=True, exist_ok=True)
     job = Job(
         plan,
         history,
-        templates,
+        environment(templates, jinja_cache),
         txn / "docs",
         txn / "site",
         shells,
         reference,
         secrets,
         trusted=frozenset(state.trusted),
-        jinja_cache=txn_parent.parent / "cache" / "jinja",
         previous=previous,
     )
     results = render_pages(job, dirty, jobs=jobs, progress=progress)
@@ -97,7 +98,7 @@ def rebuild(
     warnings: list[str] = []
     fallbacks = [r.index for r in results if r.fallback]
     if fallbacks:
-        public = public_docs(templates, plan)
+        public = public_docs(templates, plan, job.env)
         warnings += build_with_mkdocs(config, plan, public, fallbacks, txn / "docs", txn / "site", strict)
         for i in fallbacks:
             files[plan.pages[i].slug].update(site_files(txn / "site", plan.pages[i].slug))

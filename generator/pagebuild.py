@@ -27,7 +27,7 @@ from .fastmd import Unsupported, convert
 from .highlight import Highlighter
 from .history import History
 from .plan import Page, Plan
-from .render import environment, escape_meta, page_meta, render_page
+from .render import escape_meta, page_meta, render_page
 from .scan import Leak, compile_scanner
 from .shell import Shells, relative_link
 
@@ -60,7 +60,8 @@ class Job:
 
     plan: Plan
     history: History | None
-    templates: Path
+    env: jinja2.Environment
+    """The Jinja environment, made before the workers are forked: templates it compiled are shared."""
     docs_root: Path
     site_root: Path | None
     shells: Shells | None
@@ -69,14 +70,9 @@ class Job:
     display: Mapping[str, str] = field(default_factory=lambda: {"docs": "build/docs", "site": "site"})
     trusted: frozenset[str] = frozenset()
     """Languages the highlighter need not verify again."""
-    jinja_cache: Path | None = None
-    """Where compiled templates are kept between builds."""
     previous: tuple[Path, Path] | None = None
     """The published ``(docs, site)`` folders a rebuild replaces pages in: unchanged code blocks are
     taken from a page's previous HTML instead of being highlighted again (:meth:`Highlighter.seed`)."""
-    env: jinja2.Environment | None = None
-    """The Jinja environment, its templates compiled once, before the workers are forked (else each
-    worker makes its own)."""
 
 
 _JOB: Job | None = None
@@ -87,12 +83,7 @@ class _Worker:
 
     def __init__(self, job: Job) -> None:
         self.job = job
-        if job.env is not None:
-            self.env = job.env
-        else:
-            if job.jinja_cache is not None:
-                job.jinja_cache.mkdir(parents=True, exist_ok=True)
-            self.env = environment(job.templates, job.jinja_cache)
+        self.env = job.env
         self.highlight = Highlighter(job.reference, job.trusted)
         self.scan = compile_scanner(job.secrets)
         self.folders: set[str] = set()
