@@ -121,7 +121,6 @@ def owner_files(
     project: Project, plan: Plan, digests: Mapping[str, str] | None = None, cache: owner.PartStore | None = None
 ) -> dict[str, str | bytes]:
     """The owner's index (Markdown and HTML) and link lists (CSV, JSON); see :mod:`owner`."""
-    project.jinja_cache.mkdir(parents=True, exist_ok=True)
     env = environment(project.templates, project.jinja_cache)
     return owner.files(env, plan, site.site_url(project.config), digests, cache)
 

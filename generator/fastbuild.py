@@ -100,9 +100,7 @@ def build_fast(
     """
     # One environment for every step: each template is compiled once (or read from the bytecode cache),
     # in this process, before the workers are forked.
-    jinja_cache = docs_root.parent / "cache" / "jinja"
-    jinja_cache.mkdir(parents=True, exist_ok=True)
-    env = environment(templates, jinja_cache)
+    env = environment(templates, docs_root.parent / "cache" / "jinja")
     public = public_docs(templates, plan, env)
     write_files(public, docs_root)
     probes = probe_indices(plan)

@@ -79,12 +79,10 @@ def rebuild(
     txn = staging_dir(txn_parent)
     shells = Shells.from_saved(dict(shells_saved), config, state.toc)
     reference = _LazyReference(config)
-    jinja_cache = txn_parent.parent / "cache" / "jinja"
-    jinja_cache.mkdir(parents=True, exist_ok=True)
     job = Job(
         plan,
         history,
-        environment(templates, jinja_cache),
+        environment(templates, txn_parent.parent / "cache" / "jinja"),
         txn / "docs",
         txn / "site",
         shells,

@@ -41,7 +41,9 @@ class RequestView:
 
 
 def environment(templates: Path, cache: Path | None = None) -> jinja2.Environment:
-    """The Jinja environment every page is rendered with."""
+    """The Jinja environment every page is rendered with; compiled templates are kept in ``cache``."""
+    if cache is not None:
+        cache.mkdir(parents=True, exist_ok=True)
     # Markdown, not HTML: HTML autoescaping would be wrong here; `finalize` escapes every value as Markdown.
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates)),
