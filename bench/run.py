@@ -18,6 +18,16 @@ process as summed RSS would) of:
 Each is repeated (``--repeat``, default 3; the MkDocs baseline at 10,000 pages ``--baseline-repeat``,
 default 1, it takes minutes) and the median is reported with the ratio to the MkDocs baseline.
 
+Nothing is deleted until the whole run is over: every full build after the first builds a fresh copy
+of the catalogue, and every ``files-only`` and MkDocs run writes into a new folder.  On ext4 without
+a journal (as on the machine the README's table comes from), the kernel will not reuse an inode
+freed in the last minute, or in the last five while its inode-table block is not yet written back,
+and it looks up each such inode in the buffer cache every time it allocates one
+(``recently_deleted`` in fs/ext4/ialloc.c).  Right after 100,000 files were deleted, creating a file
+there cost up to 600 us of system time instead of 25: a full build that follows the deletion of the
+previous one measured that deletion, about 20 s at 10,000 pages, not the build.  A CI machine's fresh
+checkout has deleted nothing.
+
     python bench/run.py                       # 1,000 and 10,000 pages
     python bench/run.py --sizes 1000 --repeat 5          # every run is printed to stderr too
     python bench/run.py --sizes 10000 --steps one-buyer check   # some steps (a full build still runs first)
@@ -154,6 +164,7 @@ def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int]:
 
 def project(root: Path, pages: int) -> Path:
     offers, buyers, sources = SHAPES[pages]
+    root.mkdir(parents=True)
     shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
     shutil.copytree(REPO / "templates", root / "templates")
     generate(root / "offers", offers, buyers, sources)
@@ -164,8 +175,9 @@ STEPS = ("check", "full", "files-only", "no-change", "one-buyer", "mkdocs")
 
 
 def measure(
-    pages: int, repeat: int, baseline_repeat: int, steps: tuple[str, ...] = STEPS
+    workdir: Path, pages: int, repeat: int, baseline_repeat: int, steps: tuple[str, ...] = STEPS
 ) -> dict[str, list[tuple[float, int]]]:
+    """Run the steps on a ``pages``-page catalogue in a new folder of ``workdir``; every run of each step."""
     bindir = Path(sys.executable).parent
     postdocs = [str(bindir / "postdocs")]
     mkdocs = [str(bindir / "mkdocs")]
@@ -177,38 +189,46 @@ def measure(
     }
     results: dict[str, list[tuple[float, int]]] = {k: [] for k in steps}
 
-    def step(name: str, cmd: list[str]) -> None:
-        measured = run(cmd, root, env)
+    def step(name: str, cmd: list[str], cwd: Path | None = None) -> None:
+        measured = run(cmd, cwd or root, env)
         if name in results:
             results[name].append(measured)
             print(f"    {pages} {name}: {measured[0]:.2f} s, {measured[1] / 2**20:.0f} MB", file=sys.stderr)
 
-    with tempfile.TemporaryDirectory(prefix=f"postdocs-bench-{pages}-") as tmp:
-        root = project(Path(tmp), pages)
-        buyer = root / "offers" / "buyers" / "buyer-00000.yml"
-        original = buyer.read_text()
-        for i in range(repeat):
-            step("check", [*postdocs, "check"])
-            if i == 0 or "full" in results:
-                for folder in ("site", "build"):
-                    shutil.rmtree(root / folder, ignore_errors=True)
-                step("full", [*postdocs, "build"])
-                if "files-only" in results:
-                    floor, plan = Path(tmp) / "files-only", Path(tmp) / "files-only.json"
-                    subprocess.run([sys.executable, str(HERE / "floor.py"), "shape", str(root), str(plan)], check=True)
-                    step("files-only", [sys.executable, str(HERE / "floor.py"), "write", str(plan), str(floor)])
-                    shutil.rmtree(floor)
-            step("no-change", [*postdocs, "build"])
-            buyer.write_text(original.replace("name: Buyer 0 ", f"name: Buyer 0 renamed {i} "))
-            step("one-buyer", [*postdocs, "build"])
-            buyer.write_text(original)
-            run([*postdocs, "build"], root, env)
-            print(f"  {pages} pages, round {i + 1}/{repeat} done", file=sys.stderr)
-        for _ in range(baseline_repeat if "mkdocs" in results else 0):
-            out = Path(tmp) / "mkdocs-site"
-            shutil.rmtree(out, ignore_errors=True)
-            step("mkdocs", [*mkdocs, "build", "--quiet", "-d", str(out)])
+    tmp = workdir / f"{pages}"
+    root = project(tmp / "project", pages)
+    buyer = root / "offers" / "buyers" / "buyer-00000.yml"
+    original = buyer.read_text()
+    for i in range(repeat):
+        step("check", [*postdocs, "check"])
+        if i == 0 or "full" in results:
+            # The first full build is the project's own; later ones build a fresh copy of its inputs,
+            # from nothing, rather than delete the last build first (see the module's docstring).
+            fresh = root if i == 0 else inputs_copy(root, tmp / f"full-{i}")
+            step("full", [*postdocs, "build"], fresh)
+            if "files-only" in results:
+                plan = tmp / f"files-only-{i}.json"
+                subprocess.run([sys.executable, str(HERE / "floor.py"), "shape", str(fresh), str(plan)], check=True)
+                floor = tmp / f"files-only-{i}"
+                step("files-only", [sys.executable, str(HERE / "floor.py"), "write", str(plan), str(floor)])
+        step("no-change", [*postdocs, "build"])
+        buyer.write_text(original.replace("name: Buyer 0 ", f"name: Buyer 0 renamed {i} "))
+        step("one-buyer", [*postdocs, "build"])
+        buyer.write_text(original)
+        run([*postdocs, "build"], root, env)
+        print(f"  {pages} pages, round {i + 1}/{repeat} done", file=sys.stderr)
+    for k in range(baseline_repeat if "mkdocs" in results else 0):
+        step("mkdocs", [*mkdocs, "build", "--quiet", "-d", str(tmp / f"mkdocs-site-{k}")])
     return results
+
+
+def inputs_copy(project: Path, dest: Path) -> Path:
+    """A new project folder with ``project``'s inputs (catalogue, templates, site config) and no output."""
+    dest.mkdir(parents=True)
+    shutil.copy(project / "mkdocs.yml", dest / "mkdocs.yml")
+    shutil.copytree(project / "templates", dest / "templates")
+    shutil.copytree(project / "offers", dest / "offers")
+    return dest
 
 
 def byte_compile() -> None:
@@ -238,9 +258,15 @@ def main() -> None:
     )
     byte_compile()
     rows = []
-    for pages in args.sizes:
-        base_repeat = args.baseline_repeat or (1 if pages >= 10000 else args.repeat)
-        res = measure(pages, args.repeat, base_repeat, tuple(args.steps))
+    results: dict[int, dict[str, list[tuple[float, int]]]] = {}
+    workdir = Path(tempfile.mkdtemp(prefix="postdocs-bench-"))
+    try:
+        for pages in args.sizes:
+            base_repeat = args.baseline_repeat or (1 if pages >= 10000 else args.repeat)
+            results[pages] = measure(workdir, pages, args.repeat, base_repeat, tuple(args.steps))
+    finally:
+        shutil.rmtree(workdir)  # only now: see the module's docstring
+    for pages, res in results.items():
         baseline = statistics.median(t for t, _ in res["mkdocs"]) if res.get("mkdocs") else None
         for name, runs in res.items():
             secs = statistics.median(t for t, _ in runs)
