@@ -1,9 +1,7 @@
 """Benchmark postdocs at 1,000 and 10,000 partner pages, against a plain MkDocs build.
 
 For each size, on a synthetic catalogue (``bench/synth.py``) in a fresh project folder, this measures
-wall time and peak memory (the summed proportional set size, PSS, of the whole process tree,
-sampled every 20 ms: memory a forked worker shares with its parent is counted once, not once per
-process as summed RSS would) of:
+wall time and peak memory of:
 
 * ``check``                 postdocs check
 * ``full``                  postdocs build from nothing (no build/ cache, no site/)
@@ -17,6 +15,14 @@ process as summed RSS would) of:
 
 Each is repeated (``--repeat``, default 3; the MkDocs baseline at 10,000 pages ``--baseline-repeat``,
 default 1, it takes minutes) and the median is reported with the ratio to the MkDocs baseline.
+
+Time and memory are measured in separate runs.  A timed run has nothing beside it.  Memory is the
+peak summed proportional set size (PSS) of the whole process tree, sampled every 20 ms in one more
+round of the postdocs steps (memory a forked worker shares with its parent is counted once, not once
+per process as summed RSS would).  Sampling costs: the kernel walks a process's page tables to
+answer, 4.5 ms for an 84 MB process, and sampling a 10,000-page build's processes took a large part
+of one of the two cores the build runs on (full builds sampled: 49 to 58 s; not: about 40 s).
+MkDocs runs in one process; its row shows that process's peak resident set, from its timed run.
 
 Nothing is deleted until the whole run is over: every full build after the first builds a fresh copy
 of the catalogue, and every ``files-only`` and MkDocs run writes into a new folder.  On ext4 without
@@ -45,6 +51,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -133,32 +140,45 @@ def _memory(pid: int) -> int:
         return 0
 
 
-def run(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int]:
-    """Run a command; return (seconds, peak tree PSS in bytes). Fails loudly on a non-zero exit.
+def run(cmd: list[str], cwd: Path, env: dict[str, str], *, sample: bool = False) -> tuple[float, int]:
+    """Run a command; return (seconds, peak memory in bytes). Fails loudly on a non-zero exit.
 
     The disk is settled first (``sync``): a step must not pay for the writing back of the files the
     previous step wrote or deleted (half a gigabyte at 10,000 pages).
+
+    With ``sample``, the peak is the summed PSS of the process tree, read every 20 ms, and the time
+    is not worth reporting: reading a process's PSS walks its page tables (``smaps_rollup`` took
+    4.5 ms for an 84 MB process here), so a sampler reading a 10,000-page build's processes takes a
+    large part of a core from the two the build runs on.  Without, nothing runs beside the command
+    and the peak is the largest resident set of the command or any one of its processes (``wait4``).
     """
     os.sync()
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    peak = 0
-    done = threading.Event()
+    with tempfile.TemporaryFile(mode="w+") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=err, text=True)
+        peak = 0
+        done = threading.Event()
 
-    def sample() -> None:
-        nonlocal peak
-        while not done.is_set():
-            peak = max(peak, tree_memory(proc.pid))
-            time.sleep(0.02)
+        def sampler() -> None:
+            nonlocal peak
+            while not done.is_set():
+                peak = max(peak, tree_memory(proc.pid))
+                time.sleep(0.02)
 
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    _, err = proc.communicate()
-    elapsed = time.perf_counter() - start
-    done.set()
-    sampler.join()
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err}")
+        thread = threading.Thread(target=sampler, daemon=True)
+        if sample:
+            thread.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        elapsed = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        done.set()
+        if sample:
+            thread.join()
+        else:
+            peak = usage.ru_maxrss * 1024
+        if proc.returncode != 0:
+            err.seek(0)
+            raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err.read()}")
     return elapsed, peak
 
 
@@ -174,10 +194,29 @@ def project(root: Path, pages: int) -> Path:
 STEPS = ("check", "full", "files-only", "no-change", "one-buyer", "mkdocs")
 
 
+@dataclass
+class Measured:
+    """Every timed run of one step, and its peak memory."""
+
+    times: list[float] = field(default_factory=list)
+    pss: int | None = None
+    """Peak summed PSS of the process tree, from the step's memory run (sampled)."""
+    rss: int = 0
+    """The largest resident set of any one process, over the timed runs (used without a memory run)."""
+
+    def memory(self) -> str:
+        if self.pss is not None:
+            return f"{self.pss / 2**20:.0f}"
+        return f"{self.rss / 2**20:.0f} (RSS)"
+
+
 def measure(
     workdir: Path, pages: int, repeat: int, baseline_repeat: int, steps: tuple[str, ...] = STEPS
-) -> dict[str, list[tuple[float, int]]]:
-    """Run the steps on a ``pages``-page catalogue in a new folder of ``workdir``; every run of each step."""
+) -> dict[str, Measured]:
+    """Run the steps on a ``pages``-page catalogue in a new folder of ``workdir``.
+
+    ``repeat`` timed rounds, then one round of the postdocs steps again, sampled for memory only.
+    """
     bindir = Path(sys.executable).parent
     postdocs = [str(bindir / "postdocs")]
     mkdocs = [str(bindir / "mkdocs")]
@@ -187,37 +226,48 @@ def measure(
         "SOURCE_DATE_EPOCH": "1700000000",
         "SYNTH_RINGBA_CODE": "rb-synthetic-4417",
     }
-    results: dict[str, list[tuple[float, int]]] = {k: [] for k in steps}
+    results = {k: Measured() for k in steps}
 
-    def step(name: str, cmd: list[str], cwd: Path | None = None) -> None:
-        measured = run(cmd, cwd or root, env)
-        if name in results:
-            results[name].append(measured)
-            print(f"    {pages} {name}: {measured[0]:.2f} s, {measured[1] / 2**20:.0f} MB", file=sys.stderr)
+    def step(name: str, cmd: list[str], cwd: Path | None = None, *, memory: bool = False) -> None:
+        seconds, peak = run(cmd, cwd or root, env, sample=memory)
+        if name not in results:
+            return
+        if memory:
+            results[name].pss = peak
+            print(f"    {pages} {name}: {peak / 2**20:.0f} MB (memory run)", file=sys.stderr)
+        else:
+            results[name].times.append(seconds)
+            results[name].rss = max(results[name].rss, peak)
+            print(f"    {pages} {name}: {seconds:.2f} s", file=sys.stderr)
+
+    def one_round(i: int, memory: bool) -> None:
+        step("check", [*postdocs, "check"], memory=memory)
+        if i == 0 or "full" in results:
+            # The first full build is the project's own; later ones build a fresh copy of its inputs,
+            # from nothing, rather than delete the last build first (see the module's docstring).
+            fresh = root if i == 0 else inputs_copy(root, tmp / f"full-{i}")
+            step("full", [*postdocs, "build"], fresh, memory=memory)
+            if "files-only" in results and not memory:
+                plan = tmp / f"files-only-{i}.json"
+                subprocess.run([sys.executable, str(HERE / "floor.py"), "shape", str(fresh), str(plan)], check=True)
+                floor = tmp / f"files-only-{i}"
+                step("files-only", [sys.executable, str(HERE / "floor.py"), "write", str(plan), str(floor)])
+        step("no-change", [*postdocs, "build"], memory=memory)
+        buyer.write_text(original.replace("name: Buyer 0 ", f"name: Buyer 0 renamed {i} "))
+        step("one-buyer", [*postdocs, "build"], memory=memory)
+        buyer.write_text(original)
+        run([*postdocs, "build"], root, env)
+        print(f"  {pages} pages, {'memory round' if memory else f'round {i + 1}/{repeat}'} done", file=sys.stderr)
 
     tmp = workdir / f"{pages}"
     root = project(tmp / "project", pages)
     buyer = root / "offers" / "buyers" / "buyer-00000.yml"
     original = buyer.read_text()
     for i in range(repeat):
-        step("check", [*postdocs, "check"])
-        if i == 0 or "full" in results:
-            # The first full build is the project's own; later ones build a fresh copy of its inputs,
-            # from nothing, rather than delete the last build first (see the module's docstring).
-            fresh = root if i == 0 else inputs_copy(root, tmp / f"full-{i}")
-            step("full", [*postdocs, "build"], fresh)
-            if "files-only" in results:
-                plan = tmp / f"files-only-{i}.json"
-                subprocess.run([sys.executable, str(HERE / "floor.py"), "shape", str(fresh), str(plan)], check=True)
-                floor = tmp / f"files-only-{i}"
-                step("files-only", [sys.executable, str(HERE / "floor.py"), "write", str(plan), str(floor)])
-        step("no-change", [*postdocs, "build"])
-        buyer.write_text(original.replace("name: Buyer 0 ", f"name: Buyer 0 renamed {i} "))
-        step("one-buyer", [*postdocs, "build"])
-        buyer.write_text(original)
-        run([*postdocs, "build"], root, env)
-        print(f"  {pages} pages, round {i + 1}/{repeat} done", file=sys.stderr)
+        one_round(i, memory=False)
+    one_round(repeat, memory=True)
     for k in range(baseline_repeat if "mkdocs" in results else 0):
+        # One process: its peak resident set (from the timed run) is its memory.
         step("mkdocs", [*mkdocs, "build", "--quiet", "-d", str(tmp / f"mkdocs-site-{k}")])
     return results
 
@@ -258,7 +308,7 @@ def main() -> None:
     )
     byte_compile()
     rows = []
-    results: dict[int, dict[str, list[tuple[float, int]]]] = {}
+    results: dict[int, dict[str, Measured]] = {}
     workdir = Path(tempfile.mkdtemp(prefix="postdocs-bench-"))
     try:
         for pages in args.sizes:
@@ -267,12 +317,11 @@ def main() -> None:
     finally:
         shutil.rmtree(workdir)  # only now: see the module's docstring
     for pages, res in results.items():
-        baseline = statistics.median(t for t, _ in res["mkdocs"]) if res.get("mkdocs") else None
-        for name, runs in res.items():
-            secs = statistics.median(t for t, _ in runs)
-            mem = max(m for _, m in runs) / 2**20
+        baseline = statistics.median(res["mkdocs"].times) if "mkdocs" in res else None
+        for name, measured in res.items():
+            secs = statistics.median(measured.times)
             ratio = "-" if baseline is None else f"{baseline / secs:.1f}x" if name != "mkdocs" else "1.0x"
-            rows.append((f"{pages:,}", name, f"{secs:.2f}", f"{mem:.0f}", ratio, str(len(runs))))
+            rows.append((f"{pages:,}", name, f"{secs:.2f}", measured.memory(), ratio, str(len(measured.times))))
     header = ("pages", "step", "median s", "peak MB", "vs mkdocs", "runs")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |")

@@ -149,6 +149,65 @@ def test_bench_memory_sampler_finds_every_descendant() -> None:
         proc.wait()
 
 
+def test_bench_times_a_run_alone_and_samples_memory_in_its_own_run(tmp_path: Path) -> None:
+    """A timed run has no sampler beside it (its memory is the child's own peak, from wait4); a memory
+    run samples the tree's PSS; a failing command stops the benchmark with its error output."""
+    import sys
+    import threading
+    import time
+
+    from conftest import REPO
+
+    sys.path.insert(0, str(REPO / "bench"))
+    try:
+        from run import run as bench_run
+    finally:
+        sys.path.remove(str(REPO / "bench"))
+    size = 64 * 2**20
+    script = f"import time\nx = b'x' * {size}\ntime.sleep(0.3)\n"
+    threads: list[int] = []
+    watcher_done = threading.Event()
+
+    def watch() -> None:
+        while not watcher_done.is_set():
+            threads.append(threading.active_count())
+            time.sleep(0.01)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        seconds, rss = bench_run([sys.executable, "-c", script], tmp_path, dict(os.environ))
+    finally:
+        watcher_done.set()
+        watcher.join()
+    assert seconds >= 0.3
+    assert size <= rss < 2 * size
+    assert max(threads) == 2  # this test's thread and its watcher: no sampler ran
+    _, pss = bench_run([sys.executable, "-c", script], tmp_path, dict(os.environ), sample=True)
+    assert size <= pss < 2 * size
+    with pytest.raises(SystemExit, match="went wrong"):
+        bench_run([sys.executable, "-c", "import sys; sys.exit('went wrong')"], tmp_path, dict(os.environ))
+
+
+def test_bench_full_builds_after_the_first_build_a_copy_of_the_inputs_only(tmp_path: Path) -> None:
+    import sys
+
+    from conftest import REPO
+
+    sys.path.insert(0, str(REPO / "bench"))
+    try:
+        from run import inputs_copy
+    finally:
+        sys.path.remove(str(REPO / "bench"))
+    (tmp_path / "p").mkdir()
+    root = copy_project(tmp_path / "p")
+    assert run(root, "build").exit_code == 0
+    fresh = inputs_copy(root, tmp_path / "fresh")
+    assert sorted(p.name for p in fresh.iterdir()) == ["mkdocs.yml", "offers", "templates"]
+    assert run(fresh, "build").exit_code == 0
+    assert trees(fresh) == trees(root)
+
+
 def _descendants(pid: int, children: Callable[[int], list[int] | None]) -> list[int]:
     out: list[int] = []
     stack = [pid]
