@@ -22,7 +22,8 @@ round of the postdocs steps (memory a forked worker shares with its parent is co
 per process as summed RSS would).  Sampling costs: the kernel walks a process's page tables to
 answer, 4.5 ms for an 84 MB process, and sampling a 10,000-page build's processes took a large part
 of one of the two cores the build runs on (full builds sampled: 49 to 58 s; not: about 40 s).
-MkDocs runs in one process; its row shows that process's peak resident set, from its timed run.
+MkDocs runs in one process; its row shows that process's peak resident set (``VmHWM``), read
+cheaply during its timed run.
 
 Nothing is deleted until the whole run is over: every full build after the first builds a fresh copy
 of the catalogue, and every ``files-only`` and MkDocs run writes into a new folder.  On ext4 without
@@ -149,8 +150,10 @@ def run(cmd: list[str], cwd: Path, env: dict[str, str], *, sample: bool = False)
     With ``sample``, the peak is the summed PSS of the process tree, read every 20 ms, and the time
     is not worth reporting: reading a process's PSS walks its page tables (``smaps_rollup`` took
     4.5 ms for an 84 MB process here), so a sampler reading a 10,000-page build's processes takes a
-    large part of a core from the two the build runs on.  Without, nothing runs beside the command
-    and the peak is the largest resident set of the command or any one of its processes (``wait4``).
+    large part of a core from the two the build runs on.  Without, the peak is the command's own
+    process's peak resident set, the kernel's ``VmHWM``, read from ``/proc/PID/status`` every 50 ms
+    (about 50 microseconds a read).  Not ``wait4``'s ``ru_maxrss``: that also holds the resident set
+    the process had before it ran the command, a copy of this one's.
     """
     os.sync()
     with tempfile.TemporaryFile(mode="w+") as err:
@@ -162,24 +165,31 @@ def run(cmd: list[str], cwd: Path, env: dict[str, str], *, sample: bool = False)
         def sampler() -> None:
             nonlocal peak
             while not done.is_set():
-                peak = max(peak, tree_memory(proc.pid))
-                time.sleep(0.02)
+                peak = max(peak, tree_memory(proc.pid) if sample else _high_water(proc.pid))
+                done.wait(0.02 if sample else 0.05)
 
         thread = threading.Thread(target=sampler, daemon=True)
-        if sample:
-            thread.start()
-        _, status, usage = os.wait4(proc.pid, 0)
+        thread.start()
+        proc.wait()
         elapsed = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
         done.set()
-        if sample:
-            thread.join()
-        else:
-            peak = usage.ru_maxrss * 1024
+        thread.join()
         if proc.returncode != 0:
             err.seek(0)
             raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err.read()}")
     return elapsed, peak
+
+
+def _high_water(pid: int) -> int:
+    """A process's peak resident set so far (``VmHWM``), in bytes; 0 once it has ended."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
 
 
 def project(root: Path, pages: int) -> Path:
@@ -202,7 +212,7 @@ class Measured:
     pss: int | None = None
     """Peak summed PSS of the process tree, from the step's memory run (sampled)."""
     rss: int = 0
-    """The largest resident set of any one process, over the timed runs (used without a memory run)."""
+    """The command's own process's peak resident set, over the timed runs (shown without a memory run)."""
 
     def memory(self) -> str:
         if self.pss is not None:
@@ -267,7 +277,7 @@ def measure(
         one_round(i, memory=False)
     one_round(repeat, memory=True)
     for k in range(baseline_repeat if "mkdocs" in results else 0):
-        # One process: its peak resident set (from the timed run) is its memory.
+        # One process: its peak resident set, read during the timed run, is its memory.
         step("mkdocs", [*mkdocs, "build", "--quiet", "-d", str(tmp / f"mkdocs-site-{k}")])
     return results
 

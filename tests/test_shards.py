@@ -149,45 +149,42 @@ def test_bench_memory_sampler_finds_every_descendant() -> None:
         proc.wait()
 
 
-def test_bench_times_a_run_alone_and_samples_memory_in_its_own_run(tmp_path: Path) -> None:
-    """A timed run has no sampler beside it (its memory is the child's own peak, from wait4); a memory
-    run samples the tree's PSS; a failing command stops the benchmark with its error output."""
+def test_bench_times_a_run_alone_and_samples_memory_in_its_own_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A timed run reads no PSS (the kernel walks page tables for it) and reports the command's own
+    peak resident set, not this process's; a memory run samples the tree's PSS; a failing command
+    stops the benchmark with its error output."""
     import sys
-    import threading
-    import time
 
     from conftest import REPO
 
     sys.path.insert(0, str(REPO / "bench"))
     try:
-        from run import run as bench_run
+        import run as bench
     finally:
         sys.path.remove(str(REPO / "bench"))
+    sampled: list[int] = []
+    tree_memory = bench.tree_memory
+
+    def counting(pid: int) -> int:
+        sampled.append(pid)
+        return tree_memory(pid)
+
+    monkeypatch.setattr(bench, "tree_memory", counting)
+    ballast = b"y" * (256 * 2**20)  # this process is large: the child's figure must not include it
     size = 64 * 2**20
     script = f"import time\nx = b'x' * {size}\ntime.sleep(0.3)\n"
-    before = set(threading.enumerate())
-    started: set[threading.Thread] = set()
-    watcher_done = threading.Event()
-
-    def watch() -> None:
-        while not watcher_done.is_set():
-            started.update(set(threading.enumerate()) - before - {threading.current_thread()})
-            time.sleep(0.01)
-
-    watcher = threading.Thread(target=watch)
-    watcher.start()
-    try:
-        seconds, rss = bench_run([sys.executable, "-c", script], tmp_path, dict(os.environ))
-    finally:
-        watcher_done.set()
-        watcher.join()
+    seconds, rss = bench.run([sys.executable, "-c", script], tmp_path, dict(os.environ))
     assert seconds >= 0.3
     assert size <= rss < 2 * size
-    assert not started  # no sampler ran beside the timed command
-    _, pss = bench_run([sys.executable, "-c", script], tmp_path, dict(os.environ), sample=True)
+    assert not sampled
+    _, pss = bench.run([sys.executable, "-c", script], tmp_path, dict(os.environ), sample=True)
     assert size <= pss < 2 * size
+    assert sampled
     with pytest.raises(SystemExit, match="went wrong"):
-        bench_run([sys.executable, "-c", "import sys; sys.exit('went wrong')"], tmp_path, dict(os.environ))
+        bench.run([sys.executable, "-c", "import sys; sys.exit('went wrong')"], tmp_path, dict(os.environ))
+    del ballast
 
 
 def test_bench_full_builds_after_the_first_build_a_copy_of_the_inputs_only(tmp_path: Path) -> None:
