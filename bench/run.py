@@ -16,7 +16,7 @@ wall time and peak memory of:
 Each is repeated (``--repeat``, default 3; the MkDocs baseline at 10,000 pages ``--baseline-repeat``,
 default 1, it takes minutes) and the median is reported with the ratio to the MkDocs baseline.
 
-Time and memory are measured in separate runs.  A timed run has nothing beside it.  Memory is the
+Time and memory are measured in separate runs.  A timed run reads no PSS (below).  Memory is the
 peak summed proportional set size (PSS) of the whole process tree, sampled every 20 ms in one more
 round of the postdocs steps (memory a forked worker shares with its parent is counted once, not once
 per process as summed RSS would).  Sampling costs: the kernel walks a process's page tables to
@@ -127,18 +127,26 @@ def _tree_memory_scanned(pid: int) -> int:
 
 
 def _memory(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as f:
-            for line in f:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
+    pss = _kib(f"/proc/{pid}/smaps_rollup", "Pss:")
+    if pss is not None:
+        return pss
     try:
         with open(f"/proc/{pid}/statm") as f:
             return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
     except OSError:
         return 0
+
+
+def _kib(path: str, field: str) -> int | None:
+    """The ``field: N kB`` line of a /proc file, in bytes; None if the file or the line is missing."""
+    try:
+        with open(path) as f:
+            for line in f:
+                if line.startswith(field):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
 
 
 def run(cmd: list[str], cwd: Path, env: dict[str, str], *, sample: bool = False) -> tuple[float, int]:
@@ -182,14 +190,7 @@ def run(cmd: list[str], cwd: Path, env: dict[str, str], *, sample: bool = False)
 
 def _high_water(pid: int) -> int:
     """A process's peak resident set so far (``VmHWM``), in bytes; 0 once it has ended."""
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
+    return _kib(f"/proc/{pid}/status", "VmHWM:") or 0
 
 
 def project(root: Path, pages: int) -> Path:
