@@ -247,6 +247,19 @@ class _State:
     tab_sets: int = 0
 
 
+_SPACES_ONLY = re.compile(r"(?<=\n) +\n")
+
+
+def normalize_whitespace(text: str) -> str:
+    """The text as Python-Markdown's first preprocessor (``NormalizeWhitespace``) leaves it.
+
+    Every later step sees it so, fenced code included: STX and ETX removed, CR and CRLF line ends made
+    LF, tabs expanded to four columns, and every line of only spaces but the first emptied.
+    """
+    text = text.replace("\x02", "").replace("\x03", "").replace("\r\n", "\n").replace("\r", "\n")
+    return _SPACES_ONLY.sub("\n", text.expandtabs(4) + "\n")[:-1]
+
+
 def convert(text: str, highlight: Highlighter, link: Linker = _same, *, ids: bool = True) -> Result:
     """Convert a page's Markdown (without front matter) to HTML, exactly as Python-Markdown would.
 
@@ -254,7 +267,7 @@ def convert(text: str, highlight: Highlighter, link: Linker = _same, *, ids: boo
     plain headings (Python-Markdown without ``toc``).
     """
     state = _State(highlight, link, ids)
-    lines = text.split("\n")
+    lines = normalize_whitespace(text).split("\n")
     html_out = "\n".join(_blocks(lines, state)).strip("\n")
     return Result(html_out, state.headings, state.languages)
 
@@ -370,6 +383,8 @@ def _blocks(lines: list[str], state: _State) -> Iterator[str]:
             raise Unsupported("a block right after a paragraph, without a blank line")
         if any(line.endswith("  ") for line in para[:-1]):
             raise Unsupported("two spaces at the end of a line (a line break)")
+        if not "".join(para).strip():
+            raise Unsupported("a paragraph of only Unicode whitespace (Python-Markdown drops it)")
         yield "<p>" + inline("\n".join(para).lstrip(), state.link) + "</p>"
 
 

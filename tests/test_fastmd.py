@@ -16,7 +16,7 @@ from test_hostile import HOSTILE, catalogue
 from generator import markup
 from generator.build import Project, check, docs_files
 from generator.canonical import dump_json
-from generator.fastmd import Unsupported, convert
+from generator.fastmd import Unsupported, convert, normalize_whitespace
 from generator.highlight import Highlighter
 
 EXTENSIONS = [
@@ -239,7 +239,26 @@ def test_shell_and_php_samples_highlight_exactly_with_any_values(
     sent = cast(Any, _Sent("POST", "https://x.example/p?q=" + url, tuple(headers), body))
     highlight = Highlighter(lambda code, lang: pytest.fail("reference called"), trusted=["bash", "php"])
     for code, lang in ((samples.curl(sent), "bash"), (samples.php(sent), "php")):
-        assert highlight(code, lang) == fence(code, lang), (lang, code)
+        # The converter hands the highlighter a fence's code as Python-Markdown sees it (after a fence line).
+        as_converted = normalize_whitespace("\n" + code)[1:]
+        assert highlight(as_converted, lang) == fence(code, lang), (lang, code)
+
+
+def test_whitespace_is_what_python_markdown_makes_of_it_fenced_code_included() -> None:
+    """Lines of only spaces (in a fence, in a tab's fence), tabs, CR and CRLF line ends, STX and ETX: the
+    converter sees them as Python-Markdown's first preprocessor leaves them, and so does the highlighter."""
+    text = (
+        "Intro\twith a tab\r\n\r\nand \x02text\x03\n\n```bash\ncurl 'a\n   \n\tb'\r\n  \n```\n\n"
+        '=== "Tab"\n\n    ```python\n    x = 1\n        \n    y = "\t"\n    ```\n'
+    )
+    highlight = Highlighter(lambda code, lang: pytest.fail("reference called"), trusted=["bash", "python"])
+    assert convert(text, highlight).html == reference(text)
+    assert normalize_whitespace(" \n  \nx  \n \n\t\n") == " \n\nx  \n\n\n"
+    # Python-Markdown drops a paragraph of only Unicode spaces; such a page is left to MkDocs.
+    only_nbsp = '!!! note "Note"\n    \u00a0\n'
+    assert reference(only_nbsp) == '<div class="admonition note">\n<p class="admonition-title">Note</p>\n</div>'
+    with pytest.raises(Unsupported):
+        convert(only_nbsp, highlight)
 
 
 def _dedented(text: str) -> str:
