@@ -244,6 +244,15 @@ def test_shell_and_php_samples_highlight_exactly_with_any_values(
         assert highlight(as_converted, lang) == fence(code, lang), (lang, code)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(" \n\t\r\x02\x03ab"), max_size=30))
+def test_whitespace_normalisation_is_python_markdown_s_own(text: str) -> None:
+    from markdown.preprocessors import NormalizeWhitespace
+
+    theirs = "\n".join(NormalizeWhitespace(REFERENCE).run(text.split("\n")))
+    assert normalize_whitespace(text) + "\n\n" == theirs
+
+
 def test_whitespace_is_what_python_markdown_makes_of_it_fenced_code_included() -> None:
     """Lines of only spaces (in a fence, in a tab's fence), tabs, CR and CRLF line ends, STX and ETX: the
     converter sees them as Python-Markdown's first preprocessor leaves them, and so does the highlighter."""
