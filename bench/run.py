@@ -32,7 +32,7 @@ freed in the last minute, or in the last five while its inode-table block is not
 and it looks up each such inode in the buffer cache every time it allocates one
 (``recently_deleted`` in fs/ext4/ialloc.c).  Right after 100,000 files were deleted, creating a file
 there cost up to 600 us of system time instead of 25: a full build that follows the deletion of the
-previous one measured that deletion, about 20 s at 10,000 pages, not the build.  A CI machine's fresh
+previous one measured that deletion, 10 to 22 s at 10,000 pages, not the build.  A CI machine's fresh
 checkout has deleted nothing.
 
     python bench/run.py                       # 1,000 and 10,000 pages

@@ -149,7 +149,7 @@ def test_bench_memory_sampler_finds_every_descendant() -> None:
         proc.wait()
 
 
-def test_bench_times_a_run_alone_and_samples_memory_in_its_own_run(
+def test_bench_timed_runs_read_no_pss_and_memory_is_sampled_in_its_own_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A timed run reads no PSS (the kernel walks page tables for it) and reports the command's own
