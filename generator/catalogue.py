@@ -28,7 +28,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import DataError, Problem, UsageError
+from .errors import DataError, Problem, UsageError, quoted
 from .models import Account, Buyer, Offer, PlatformFile, TrafficSource
 from .platforms import BUILTIN, Platform
 from .secrets import credential_problems
@@ -145,7 +145,9 @@ class DocumentCache:
 def load_catalogue(root: Path, cache: DocumentCache | None = None) -> Catalogue:
     """Read and validate the catalogue under ``root``; raise :class:`DataError` listing every problem."""
     if not root.is_dir():
-        raise UsageError(f"catalogue folder {display_path(root)!r} does not exist (run postdocs init to create one)")
+        raise UsageError(
+            f"catalogue folder {quoted(display_path(root))} does not exist (run postdocs init to create one)"
+        )
     problems: list[Problem] = []
     files = _discover(root, problems)
     docs: dict[str, list[Document]] = {"account": [], "offers": [], **{k: [] for k in FOLDERS}}
@@ -181,10 +183,16 @@ def load_catalogue(root: Path, cache: DocumentCache | None = None) -> Catalogue:
     offer_map = _unique(offers, "offer", problems)
     buyer_map = _unique(buyers, "buyer", problems)
     source_map = _unique(sources, "traffic source", problems)
+    # A partner on a custom platform whose file has problems of its own gets no second, misleading problem.
+    broken_platforms = (
+        _ids(docs["platforms"])
+        | _broken(docs["platforms"], {e.model.id: e for e in platforms})
+        | unreadable["platforms"]
+    )
     for buyer in buyer_map.values():
-        _check_platform_ref(buyer, platform_map, problems)
+        _check_platform_ref(buyer, platform_map, broken_platforms, problems)
     for source in source_map.values():
-        _check_platform_ref(source, platform_map, problems)
+        _check_platform_ref(source, platform_map, broken_platforms, problems)
     # References to a file that exists but has problems of its own are not reported again.
     # A file that could not be read at all is known by its name (one entity per file, named after its id).
     known_buyers = set(buyer_map) | _ids(docs["buyers"]) | _broken(docs["buyers"], buyer_map) | unreadable["buyers"]
@@ -264,8 +272,8 @@ def _discover(root: Path, problems: list[Problem]) -> list[tuple[str, Path]]:
                         1,
                         1,
                         "(file)",
-                        f"unknown folder {entry.name!r}",
-                        f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(FOLDERS)}",
+                        f"unknown folder {quoted(entry.name)}",
+                        f"did you mean {quoted(close[0])}?" if close else f"use one of {', '.join(FOLDERS)}",
                     )
                 )
         elif _yaml(entry.name) and entry.is_file() and inside(entry):
@@ -326,9 +334,9 @@ def _translate(doc: Document, exc: ValidationError, model: type[BaseModel]) -> l
             name = str(loc[-1])
             known = _field_names(model, loc[:-1], doc.data)
             close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-            message = f"unknown key {name!r}"
+            message = f"unknown key {quoted(name)}"
             hint = (
-                f"did you mean {close[0]!r}?"
+                f"did you mean {quoted(close[0])}?"
                 if close
                 else (f"known keys here: {', '.join(known)}" if known else "remove it")
             )
@@ -341,8 +349,8 @@ def _translate(doc: Document, exc: ValidationError, model: type[BaseModel]) -> l
                 loc = (*loc, err["ctx"]["discriminator"].strip("'"))
                 field = dotted(loc)
             close = difflib.get_close_matches(str(value), expected, n=1, cutoff=0.6)
-            message = f"{value!r} is not one of {', '.join(expected)}"
-            hint = f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(expected)}"
+            message = f"{quoted(value)} is not one of {', '.join(expected)}"
+            hint = f"did you mean {quoted(close[0])}?" if close else f"use one of {', '.join(expected)}"
         elif kind == "union_tag_not_found":
             tag = err["ctx"]["discriminator"].strip("'")
             message = f"needs a `{tag}` key"
@@ -484,7 +492,7 @@ def _unique(entries: list[E], what: str, problems: list[Problem]) -> dict[str, E
             problems.append(
                 entry.doc.problem(
                     ("id",),
-                    f"{what} id {key!r} is already used by {out[key].doc.path}",
+                    f"{what} id {quoted(key)} is already used by {out[key].doc.path}",
                     "give every file its own id",
                 )
             )
@@ -500,7 +508,7 @@ def _platforms(entries: list[Entry[PlatformFile]], problems: list[Problem]) -> d
             problems.append(
                 entry.doc.problem(
                     ("id",),
-                    f"{key!r} is a built-in platform",
+                    f"{quoted(key)} is a built-in platform",
                     "give the custom platform another id",
                 )
             )
@@ -533,16 +541,19 @@ def _platforms(entries: list[Entry[PlatformFile]], problems: list[Problem]) -> d
 
 
 def _check_platform_ref(
-    entry: Entry[Buyer] | Entry[TrafficSource], platforms: Mapping[str, Platform], problems: list[Problem]
+    entry: Entry[Buyer] | Entry[TrafficSource],
+    platforms: Mapping[str, Platform],
+    broken: set[str],
+    problems: list[Problem],
 ) -> None:
     ref = entry.model.platform
-    if ref not in platforms:
+    if ref not in platforms and ref not in broken:
         close = difflib.get_close_matches(ref, platforms, n=1)
         problems.append(
             entry.doc.problem(
                 ("platform",),
-                f"unknown platform {ref!r}",
-                f"did you mean {close[0]!r}?"
+                f"unknown platform {quoted(ref)}",
+                f"did you mean {quoted(close[0])}?"
                 if close
                 else f"use one of {', '.join(sorted(platforms))}, or describe it in platforms/{ref}.yml",
             )
@@ -571,15 +582,15 @@ def _check_offer_refs(entry: Entry[Offer], buyers: set[str], sources: set[str], 
             ref = getattr(pair, ref_key)
             loc: Loc = (list_key, i, ref_key)
             if ref in seen:
-                problems.append(doc.problem(loc, f"{ref!r} is listed twice", "keep one entry per partner"))
+                problems.append(doc.problem(loc, f"{quoted(ref)} is listed twice", "keep one entry per partner"))
             seen.add(ref)
             if ref not in known:
                 close = difflib.get_close_matches(ref, known, n=1)
                 problems.append(
                     doc.problem(
                         loc,
-                        f"unknown {ref_key.replace('_', ' ')} {ref!r}",
-                        f"did you mean {close[0]!r}?" if close else f"create {folder}/{ref}.yml",
+                        f"unknown {ref_key.replace('_', ' ')} {quoted(ref)}",
+                        f"did you mean {quoted(close[0])}?" if close else f"create {folder}/{ref}.yml",
                     )
                 )
     names: dict[str, int] = {}
@@ -588,7 +599,7 @@ def _check_offer_refs(entry: Entry[Offer], buyers: set[str], sources: set[str], 
             problems.append(
                 doc.problem(
                     ("fields", i, "name"),
-                    f"field {field.name!r} is defined twice (first as fields[{names[field.name]}])",
+                    f"field {quoted(field.name)} is defined twice (first as fields[{names[field.name]}])",
                     "keep one definition",
                 )
             )

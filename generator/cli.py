@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import __version__
-from .errors import DataError, ExitCode, GeneratorError, UsageError
+from .errors import DataError, ExitCode, GeneratorError, UsageError, quoted
 from .keys import KEY_ENV
 from .project import Project
 
@@ -253,11 +253,13 @@ def _not_found(plan: Plan, offer: str, partner: str) -> str:
     offers = sorted({s.offer_id for s in plan.slots})
     if offer not in offers:
         close = difflib.get_close_matches(offer, offers, n=1)
-        return f"no offer {offer!r}" + (f"; did you mean {close[0]!r}?" if close else f"; offers: {', '.join(offers)}")
+        return f"no offer {quoted(offer)}" + (
+            f"; did you mean {quoted(close[0])}?" if close else f"; offers: {', '.join(offers)}"
+        )
     partners = sorted({s.partner_id for s in plan.slots if s.offer_id == offer})
     close = difflib.get_close_matches(partner, partners, n=1)
-    return f"no partner {partner!r} on offer {offer!r}" + (
-        f"; did you mean {close[0]!r}?" if close else f"; partners: {', '.join(partners)}"
+    return f"no partner {quoted(partner)} on offer {quoted(offer)}" + (
+        f"; did you mean {quoted(close[0])}?" if close else f"; partners: {', '.join(partners)}"
     )
 
 

@@ -12,6 +12,44 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum
 
+MAX_SHOWN = 80
+"""Most characters of a value a message shows; a longer one is cut, with its full length."""
+
+MAX_FIELD = 200
+"""Most characters of a field path (``fields[2].name``) a message shows."""
+
+
+def quoted(value: object, limit: int = MAX_SHOWN) -> str:
+    r"""``value`` as every message shows it: quoted, control characters escaped, cut to ``limit`` characters.
+
+    The quoting is Python's ``repr`` of the text (``'x'``, ``"it's"``): a newline is ``\n``, a zero-width
+    space ``\u200b``, so no value can forge a line of output or hide a character.  A value longer than
+    ``limit`` is cut and followed by its length: ``'aaaa...' (5,000 characters)``.
+    """
+    text = str(value)
+    if len(text) <= limit:
+        return repr(text)
+    shown = repr(text[:limit])
+    return f"{shown[:-1]}...{shown[-1]} ({len(text):,} characters)"
+
+
+def printable(text: str, limit: int | None = None) -> str:
+    r"""``text`` with every character that is not printable escaped (``\n``, ``\x1b``, ``\u2028``).
+
+    For text that is shown as it is (a path in ``file:line:col``, a field): printable text is unchanged.
+    """
+    if limit is not None and len(text) > limit:
+        text = f"{text[:limit]}... ({len(text):,} characters)"
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
+def shown_path(path: object) -> str:
+    """A path where a message names it: as it is when every character is printable, else quoted (as git does)."""
+    text = str(path)
+    return text if text.isprintable() else repr(text)
+
 
 class ExitCode(IntEnum):
     """Process exit codes of every ``postdocs`` command."""
@@ -33,9 +71,11 @@ class Problem:
     hint: str = ""
 
     def __str__(self) -> str:
-        text = f"{self.file}:{self.line}:{self.col}: {self.field}: {self.message}"
+        # Every part is made printable: no text from the catalogue (a file name, a key) can start a line.
+        where = f"{shown_path(self.file)}:{self.line}:{self.col}: {printable(self.field, MAX_FIELD)}"
+        text = f"{where}: {printable(self.message)}"
         if self.hint:
-            text += f"\n    hint: {self.hint}"
+            text += f"\n    hint: {printable(self.hint)}"
         return text
 
 

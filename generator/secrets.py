@@ -31,7 +31,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .errors import Problem
+from .errors import Problem, quoted
 from .yamlsource import Document, Loc, string_values
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -142,7 +142,7 @@ def credential_problems(doc: Document, kind: str) -> list[Problem]:
                 problems.append(
                     doc.problem(
                         loc,
-                        f"query parameter {name!r} looks like a credential and holds a literal value",
+                        f"query parameter {quoted(name)} looks like a credential and holds a literal value",
                         "write it as env:NAME, NAME being an environment variable that holds the value "
                         "(in CI: a secret); pages then show a placeholder",
                     )

@@ -54,7 +54,7 @@ def catalogue(text: str) -> dict[str, str]:
               - name: note
                 label: {y("Note " + text)}
                 example: {y("ex " + text)}
-                pattern: "(?s).*"
+                pattern: "[^]*"
                 description: {y("Desc " + text)}
               - name: choice
                 label: Choice
