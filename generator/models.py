@@ -30,7 +30,8 @@ from pydantic_core import PydanticCustomError
 
 from .errors import quoted
 from .patterns import PatternError, compile_pattern
-from .secrets import ENV_REF, REF_HINT, ref_name
+from .secrets import ENV_REF, REF_HINT, credential_in, ref_name
+from .urls import UrlError, parse_url
 
 
 def fail(message: str, hint: str = "") -> PydanticCustomError:
@@ -150,14 +151,28 @@ def _lead_token(value: Any) -> str:
     return text
 
 
-def _base_url(value: Any) -> str:
-    text = _text(value).rstrip("/")
-    if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~/-]*)?", text):
-        raise fail(
-            f"{quoted(text)} is not a base URL",
-            "write scheme, host and optional port and path, like http://127.0.0.1:8080",
-        )
+def _url(value: Any, **rules: Any) -> str:
+    text = _text(value)
+    try:
+        parse_url(text, **rules)
+    except UrlError as exc:
+        if exc.userinfo and credential_in(text) is not None:
+            return text  # the credential scan reports it, once, as a credential
+        raise fail(exc.message, exc.hint) from None
     return text
+
+
+def _base_url(value: Any) -> str:
+    return _url(value, example="http://127.0.0.1:8080").rstrip("/")
+
+
+def _conversion_url(value: Any) -> str:
+    return _url(value, tokens=True, query_hint="move each parameter into conversion.params")
+
+
+def _docs_url(value: Any) -> str:
+    text = _text(value)
+    return text if not text else _url(text, query=True, fragment=True, example="https://docs.example.com/tokens")
 
 
 def _token_ref(value: Any) -> str:
@@ -338,8 +353,8 @@ class PlatformFile(Model):
     """HTTP methods its outgoing requests can use."""
     known: dict[str, str] = Field(default_factory=dict)
     """Its own token names for common values: caller_id, call_id, payout, revenue."""
-    docs: str = ""
-    """Where the platform documents its tokens."""
+    docs: Annotated[str, BeforeValidator(_docs_url), WithJsonSchema({"type": "string"})] = ""
+    """Where the platform documents its tokens (an http(s) URL)."""
 
 
 # --------------------------------------------------------------------------- offers
@@ -620,7 +635,7 @@ class UrlConversion(Model):
 
     type: Literal["url"]
     """Custom postback URL."""
-    url: str
+    url: Annotated[str, BeforeValidator(_conversion_url), WithJsonSchema({"type": "string", "format": "uri"})]
     """The URL without query string; TrackDrive tokens like ``[payout]`` allowed in the path."""
     method: Method = "GET"
     """HTTP method of the postback."""

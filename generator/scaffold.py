@@ -30,6 +30,7 @@ from .patterns import PatternError
 from .platforms import BUILTIN, Platform
 from .project import default_templates
 from .schema import schema_files
+from .urls import UrlError, parse_url
 from .writer import sync_tree, write_files
 from .yamlsource import Document, read_document
 
@@ -306,6 +307,10 @@ def init_project(dest: Path, subdomain: str, company: str, site_url: str) -> lis
         raise UsageError(
             f"{quoted(subdomain)} is not a TrackDrive subdomain; give the first label of its URL"
         ) from None
+    try:
+        parse_url(site_url, example="https://partners.example.com/")
+    except UrlError as exc:
+        raise UsageError(f"--site-url: {exc.message}; {exc.hint}") from None
     files = init_files(subdomain, company, site_url)
     dest.mkdir(parents=True, exist_ok=True)
     write_files(files, dest)

@@ -32,7 +32,7 @@ from yaml.reader import Reader
 from yaml.resolver import BaseResolver
 from yaml.scanner import Scanner
 
-from .errors import Problem, quoted
+from .errors import Problem, os_failure, quoted
 
 MAX_FILE_BYTES = 256 * 1024
 """Largest catalogue file accepted, in bytes (256 KiB: far above any real entity file)."""
@@ -188,7 +188,8 @@ def read_document(path: Path, display: str) -> Document | Problem:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        return Problem(display, 1, 1, "(file)", f"cannot be read: {exc.strerror}", "check the file's permissions")
+        what, hint = os_failure(exc)
+        return Problem(display, 1, 1, "(file)", f"cannot be read: {what}", hint)
     return parse_document(raw, display)
 
 
