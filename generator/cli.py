@@ -53,7 +53,9 @@ class _Group(click.Group):
         except OSError as exc:  # the system failed (a full disk, a read-only or busy folder): no bug, no traceback
             if os.environ.get("POSTDOCS_DEBUG"):
                 traceback.print_exc()
-            click.echo(f"error: {os_error_text(exc)}", err=True)
+            project = ctx.find_object(Project)
+            where = f"a file under {quoted(str(project.root))}" if project is not None else "the disk"
+            click.echo(f"error: {os_error_text(exc, where)}", err=True)
             ctx.exit(int(ExitCode.USAGE))
         except Exception as exc:
             if os.environ.get("POSTDOCS_DEBUG"):

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import errno
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -144,16 +146,14 @@ def os_failure(exc: OSError) -> tuple[str, str]:
     return what, _OS_HINTS.get(code, "check the path and the disk, then run the command again")
 
 
-def os_error_text(exc: OSError, shown: str | None = None) -> str:
-    """An operating-system error as the command line prints it: the path (quoted), what failed, what to do."""
+def os_error_text(exc: OSError, fallback: str = "the disk") -> str:
+    """An operating-system error as the command line prints it: the path (quoted), what failed, what to do.
+
+    ``fallback`` names what was being worked on when the error names no path.
+    """
     what, hint = os_failure(exc)
     paths = [p for p in (exc.filename, exc.filename2) if p is not None]
-    if shown is not None:
-        where = shown
-    elif paths:
-        where = " -> ".join(quoted(relative_path(os.fsdecode(p)), 200) for p in paths)
-    else:
-        where = "the disk"
+    where = " -> ".join(quoted(relative_path(os.fsdecode(p)), 200) for p in paths) if paths else fallback
     return f"{where}: {what}\n    hint: {hint}"
 
 
@@ -165,3 +165,14 @@ def relative_path(path: str | os.PathLike[str]) -> str:
     except ValueError:
         return path
     return path if rel.startswith("..") else rel
+
+
+@contextmanager
+def naming(path: str | os.PathLike[str]) -> Iterator[None]:
+    """Give an ``OSError`` raised inside (a write that hit a full disk has none) the path it was about."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is None:
+            exc.filename = os.fspath(path)
+        raise

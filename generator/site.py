@@ -139,7 +139,7 @@ def build_site_config(config_file: Path, docs_dir: Path, site_dir: Path, *, stri
                 build(config)
             finally:
                 config.plugins.on_shutdown()
-        except (exceptions.MkDocsException, OSError) as exc:
+        except exceptions.MkDocsException as exc:  # an OSError (a full disk) goes to the command line as it is
             details = "\n".join(log.messages)
             raise BuildError(f"MkDocs build failed: {exc}" + (f"\n{details}" if details else "")) from None
     return log.messages, config
