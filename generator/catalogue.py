@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import errno
 import hashlib
 import os
+import stat
 import types
 import typing
 from collections.abc import Iterable, Mapping
@@ -28,7 +30,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from .errors import DataError, Problem, UsageError
+from .errors import DataError, Problem, UsageError, os_failure, quoted
 from .models import Account, Buyer, Offer, PlatformFile, TrafficSource
 from .platforms import BUILTIN, Platform
 from .secrets import credential_problems
@@ -41,6 +43,9 @@ FOLDERS = {"buyers": Buyer, "traffic-sources": TrafficSource, "platforms": Platf
 SUFFIXES = (".yml", ".yaml")
 MAX_FILES = 100_000
 """Most files one catalogue may hold."""
+
+ANY_ID = "*"
+"""Stands for every id in a folder that could not be read (not a valid id, so never a real one)."""
 
 M = TypeVar("M", bound=BaseModel)
 _Cached = tuple[Document | Problem, tuple[Problem, ...], BaseModel | None]
@@ -102,10 +107,8 @@ class DocumentCache:
         try:
             raw = path.read_bytes()
         except OSError as exc:
-            problem = Problem(
-                display, 1, 1, "(file)", f"cannot be read: {exc.strerror}", "check the file's permissions"
-            )
-            return problem, ()
+            what, hint = os_failure(exc)
+            return Problem(display, 1, 1, "(file)", f"cannot be read: {what}", hint), ()
         key = self._key(kind, display, hashlib.sha256(raw).hexdigest())
         self.used.add(key)
         if key not in self.entries:
@@ -145,11 +148,15 @@ class DocumentCache:
 def load_catalogue(root: Path, cache: DocumentCache | None = None) -> Catalogue:
     """Read and validate the catalogue under ``root``; raise :class:`DataError` listing every problem."""
     if not root.is_dir():
-        raise UsageError(f"catalogue folder {display_path(root)!r} does not exist (run postdocs init to create one)")
+        if os.path.lexists(root):
+            raise UsageError(f"the catalogue {quoted(display_path(root))} is not a folder (--catalogue names a folder)")
+        raise UsageError(
+            f"catalogue folder {quoted(display_path(root))} does not exist (run postdocs init to create one)"
+        )
     problems: list[Problem] = []
-    files = _discover(root, problems)
+    unreadable: dict[str, set[str]] = {k: set() for k in (*FOLDERS, "account", "offers")}
+    files = _discover(root, problems, unreadable)
     docs: dict[str, list[Document]] = {"account": [], "offers": [], **{k: [] for k in FOLDERS}}
-    unreadable: dict[str, set[str]] = {k: set() for k in FOLDERS}
     reader = cache or DocumentCache()
     for kind, path in files:
         doc, credentials = reader.read(path, display_path(path), kind)
@@ -166,7 +173,7 @@ def load_catalogue(root: Path, cache: DocumentCache | None = None) -> Catalogue:
     buyers = _validate_all(reader, "buyers", docs, Buyer, problems)
     sources = _validate_all(reader, "traffic-sources", docs, TrafficSource, problems)
 
-    if not (root / ACCOUNT_FILE).exists():
+    if not docs["account"] and not unreadable["account"] and not any(kind == "account" for kind, _ in files):
         problems.append(
             Problem(
                 display_path(root / ACCOUNT_FILE),
@@ -181,10 +188,16 @@ def load_catalogue(root: Path, cache: DocumentCache | None = None) -> Catalogue:
     offer_map = _unique(offers, "offer", problems)
     buyer_map = _unique(buyers, "buyer", problems)
     source_map = _unique(sources, "traffic source", problems)
+    # A partner on a custom platform whose file has problems of its own gets no second, misleading problem.
+    broken_platforms = (
+        _ids(docs["platforms"])
+        | _broken(docs["platforms"], {e.model.id: e for e in platforms})
+        | unreadable["platforms"]
+    )
     for buyer in buyer_map.values():
-        _check_platform_ref(buyer, platform_map, problems)
+        _check_platform_ref(buyer, platform_map, broken_platforms, problems)
     for source in source_map.values():
-        _check_platform_ref(source, platform_map, problems)
+        _check_platform_ref(source, platform_map, broken_platforms, problems)
     # References to a file that exists but has problems of its own are not reported again.
     # A file that could not be read at all is known by its name (one entity per file, named after its id).
     known_buyers = set(buyer_map) | _ids(docs["buyers"]) | _broken(docs["buyers"], buyer_map) | unreadable["buyers"]
@@ -208,71 +221,177 @@ def load_catalogue(root: Path, cache: DocumentCache | None = None) -> Catalogue:
 # --------------------------------------------------------------------------- discovery
 
 
-def _discover(root: Path, problems: list[Problem]) -> list[tuple[str, Path]]:
-    """Every catalogue file with its kind, refusing symlinks that leave the catalogue."""
-    real_root = root.resolve()
+def _discover(root: Path, problems: list[Problem], unreadable: dict[str, set[str]]) -> list[tuple[str, Path]]:
+    """Every catalogue file with its kind.
+
+    What cannot be one (a link out of the catalogue, a broken link or a loop, a folder or a named pipe
+    where a file belongs, a folder that cannot be read) is a located problem, and its name goes into
+    ``unreadable`` (so references to it are not reported again).
+    """
+    real_root = os.path.realpath(root)
     found: list[tuple[str, Path]] = []
 
-    def inside(entry: os.DirEntry[str]) -> bool:
-        """True unless a link leads out of the catalogue (what is not a link is where its folder is)."""
-        if not entry.is_symlink():
-            return True
-        path = Path(entry.path)
-        try:
-            path.resolve().relative_to(real_root)
-        except (ValueError, OSError):
-            problems.append(
-                Problem(
-                    display_path(path),
-                    1,
-                    1,
-                    "(file)",
-                    "is a link to a file outside the catalogue",
-                    "copy the file into the catalogue instead of linking to it",
-                )
-            )
-            return False
-        return True
+    def refuse(kind: str, entry: os.DirEntry[str], problem: Problem) -> None:
+        problems.append(problem)
+        unreadable.setdefault(kind, set()).add(os.path.splitext(entry.name)[0])
 
-    # os.scandir: a folder's entries know whether they are links without a system call each.
-    for entry in _entries(root):
+    # os.scandir: a folder's entries know their type without a system call each (links and odd files aside).
+    for entry in _entries(root, problems):
         if entry.name.startswith("."):
             continue
-        if entry.is_dir():
-            if entry.name in FOLDERS:
-                if not inside(entry):
-                    continue
-                for child in _entries(Path(entry.path)):
-                    if _yaml(child.name) and child.is_file() and inside(child):
-                        found.append((entry.name, Path(child.path)))
-                    elif child.is_dir() and not child.name.startswith("."):
-                        problems.append(
-                            Problem(
-                                display_path(Path(child.path)),
-                                1,
-                                1,
-                                "(file)",
-                                "folders inside folders are not read",
-                                f"move its files into {entry.name}/",
-                            )
-                        )
-            elif any(p.suffix in SUFFIXES for p in Path(entry.path).rglob("*")):
-                close = difflib.get_close_matches(entry.name, FOLDERS, n=1)
-                problems.append(
-                    Problem(
-                        display_path(Path(entry.path)),
-                        1,
-                        1,
-                        "(file)",
-                        f"unknown folder {entry.name!r}",
-                        f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(FOLDERS)}",
-                    )
+        kind = "account" if entry.name == ACCOUNT_FILE else "offers"
+        what = _entry_kind(entry, real_root)
+        if entry.name in FOLDERS:
+            if isinstance(what, Problem):
+                problems.append(what)
+                unreadable.setdefault(entry.name, set()).add(ANY_ID)
+            elif what == "dir":
+                found.extend(_folder_files(entry, real_root, problems, unreadable))
+            else:
+                problems.append(_problem(entry.path, "is a file where the folder of that name belongs", "move it away"))
+        elif _yaml(entry.name):
+            if isinstance(what, Problem):
+                refuse(kind, entry, what)
+            elif what == "file":
+                found.append((kind, Path(entry.path)))
+            else:
+                refuse(kind, entry, _folder_not_file(entry.path))
+        elif what == "dir" and _holds_yaml(entry.path):
+            close = difflib.get_close_matches(entry.name, FOLDERS, n=1)
+            problems.append(
+                _problem(
+                    entry.path,
+                    f"unknown folder {quoted(entry.name)}",
+                    f"did you mean {quoted(close[0])}?" if close else f"use one of {', '.join(FOLDERS)}",
                 )
-        elif _yaml(entry.name) and entry.is_file() and inside(entry):
-            found.append(("account" if entry.name == ACCOUNT_FILE else "offers", Path(entry.path)))
+            )
         if len(found) > MAX_FILES:
             raise UsageError(f"the catalogue holds more than {MAX_FILES:,} files")
     return found
+
+
+def _folder_files(
+    folder: os.DirEntry[str], real_root: str, problems: list[Problem], unreadable: dict[str, set[str]]
+) -> list[tuple[str, Path]]:
+    found: list[tuple[str, Path]] = []
+    before = len(problems)
+    children = _entries(Path(folder.path), problems)
+    if len(problems) > before:  # the folder could not be read: any id may be in it
+        unreadable.setdefault(folder.name, set()).add(ANY_ID)
+    for child in children:
+        if child.name.startswith("."):
+            continue
+        what = _entry_kind(child, real_root)
+        if _yaml(child.name):
+            if what == "file":
+                found.append((folder.name, Path(child.path)))
+                continue
+            problem = what if isinstance(what, Problem) else _folder_not_file(child.path)
+            problems.append(problem)
+            unreadable.setdefault(folder.name, set()).add(os.path.splitext(child.name)[0])
+        elif what == "dir":
+            problems.append(
+                _problem(child.path, "folders inside folders are not read", f"move its files into {folder.name}/")
+            )
+    return found
+
+
+def _problem(path: str | Path, message: str, hint: str) -> Problem:
+    return Problem(display_path(Path(path)), 1, 1, "(file)", message, hint)
+
+
+def _folder_not_file(path: str) -> Problem:
+    return _problem(
+        path,
+        "is a folder, not a file",
+        "a catalogue file is a YAML file describing one entity: replace the folder with the file, or rename it",
+    )
+
+
+_SPECIAL_FILES = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _entry_kind(entry: os.DirEntry[str], real_root: str) -> str | Problem:
+    """``"dir"``, ``"file"``, ``"other"``, or the problem that makes the entry unusable.
+
+    Plain files and folders are known from the folder listing; a link is followed (it must stay in the
+    catalogue and lead somewhere), and anything else is looked at once.
+    """
+    try:
+        if not entry.is_symlink():
+            if entry.is_file(follow_symlinks=False):
+                return "file"
+            if entry.is_dir(follow_symlinks=False):
+                return "dir"
+        info = os.lstat(entry.path)
+        if stat.S_ISLNK(info.st_mode):
+            info = _follow(entry.path, real_root)
+    except _Refused as refused:
+        return refused.problem
+    except OSError as exc:
+        what, hint = os_failure(exc)
+        return _problem(entry.path, f"cannot be read: {what}", hint)
+    if stat.S_ISDIR(info.st_mode):
+        return "dir"
+    if stat.S_ISREG(info.st_mode):
+        return "file"
+    if not _yaml(entry.name) and entry.name not in FOLDERS:
+        return "other"  # not a catalogue file's name: never opened, so harmless
+    special = next((name for test, name in _SPECIAL_FILES if test(info.st_mode)), "a special file")
+    return _problem(
+        entry.path,
+        f"is {special}, not a regular file",
+        "catalogue files are plain YAML files: remove it, or replace it with a file (reading it could block forever)",
+    )
+
+
+class _Refused(Exception):
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+
+
+def _follow(path: str, real_root: str) -> os.stat_result:
+    """The status of what the link at ``path`` leads to, which must be inside the catalogue."""
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise _Refused(
+                _problem(path, "is a symbolic link that leads back to itself", "point it at a real file, or delete it")
+            ) from None
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+            try:
+                target = quoted(os.readlink(path))
+            except OSError:
+                target = "a path"
+            raise _Refused(
+                _problem(
+                    path,
+                    f"is a symbolic link to {target}, which does not exist",
+                    "point the link at an existing file in the catalogue, or delete the link",
+                )
+            ) from None
+        raise
+    real = os.path.realpath(path)
+    if os.path.commonpath([real, real_root]) != real_root:
+        raise _Refused(
+            _problem(
+                path,
+                "is a link to a file outside the catalogue",
+                "copy the file into the catalogue instead of linking to it",
+            )
+        )
+    return info
+
+
+def _holds_yaml(folder: str) -> bool:
+    """True when a YAML file is anywhere below ``folder`` (links not followed, unreadable folders skipped)."""
+    return any(any(_yaml(name) for name in files) for _, _, files in os.walk(folder))
 
 
 def _yaml(name: str) -> bool:
@@ -280,10 +399,15 @@ def _yaml(name: str) -> bool:
     return os.path.splitext(name)[1] in SUFFIXES
 
 
-def _entries(folder: Path) -> list[os.DirEntry[str]]:
-    """A folder's entries, sorted by name."""
-    with os.scandir(folder) as it:
-        return sorted(it, key=lambda e: e.name)
+def _entries(folder: Path, problems: list[Problem]) -> list[os.DirEntry[str]]:
+    """A folder's entries, sorted by name; a folder that cannot be read is a problem (and has none)."""
+    try:
+        with os.scandir(folder) as it:
+            return sorted(it, key=lambda e: e.name)
+    except OSError as exc:
+        what, hint = os_failure(exc)
+        problems.append(_problem(folder, f"cannot be read: {what}", hint))
+        return []
 
 
 # --------------------------------------------------------------------------- per-file validation
@@ -326,9 +450,9 @@ def _translate(doc: Document, exc: ValidationError, model: type[BaseModel]) -> l
             name = str(loc[-1])
             known = _field_names(model, loc[:-1], doc.data)
             close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-            message = f"unknown key {name!r}"
+            message = f"unknown key {quoted(name)}"
             hint = (
-                f"did you mean {close[0]!r}?"
+                f"did you mean {quoted(close[0])}?"
                 if close
                 else (f"known keys here: {', '.join(known)}" if known else "remove it")
             )
@@ -341,8 +465,8 @@ def _translate(doc: Document, exc: ValidationError, model: type[BaseModel]) -> l
                 loc = (*loc, err["ctx"]["discriminator"].strip("'"))
                 field = dotted(loc)
             close = difflib.get_close_matches(str(value), expected, n=1, cutoff=0.6)
-            message = f"{value!r} is not one of {', '.join(expected)}"
-            hint = f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(expected)}"
+            message = f"{quoted(value)} is not one of {', '.join(expected)}"
+            hint = f"did you mean {quoted(close[0])}?" if close else f"use one of {', '.join(expected)}"
         elif kind == "union_tag_not_found":
             tag = err["ctx"]["discriminator"].strip("'")
             message = f"needs a `{tag}` key"
@@ -484,7 +608,7 @@ def _unique(entries: list[E], what: str, problems: list[Problem]) -> dict[str, E
             problems.append(
                 entry.doc.problem(
                     ("id",),
-                    f"{what} id {key!r} is already used by {out[key].doc.path}",
+                    f"{what} id {quoted(key)} is already used by {out[key].doc.path}",
                     "give every file its own id",
                 )
             )
@@ -500,7 +624,7 @@ def _platforms(entries: list[Entry[PlatformFile]], problems: list[Problem]) -> d
             problems.append(
                 entry.doc.problem(
                     ("id",),
-                    f"{key!r} is a built-in platform",
+                    f"{quoted(key)} is a built-in platform",
                     "give the custom platform another id",
                 )
             )
@@ -533,16 +657,19 @@ def _platforms(entries: list[Entry[PlatformFile]], problems: list[Problem]) -> d
 
 
 def _check_platform_ref(
-    entry: Entry[Buyer] | Entry[TrafficSource], platforms: Mapping[str, Platform], problems: list[Problem]
+    entry: Entry[Buyer] | Entry[TrafficSource],
+    platforms: Mapping[str, Platform],
+    broken: set[str],
+    problems: list[Problem],
 ) -> None:
     ref = entry.model.platform
-    if ref not in platforms:
+    if ref not in platforms and ref not in broken and ANY_ID not in broken:
         close = difflib.get_close_matches(ref, platforms, n=1)
         problems.append(
             entry.doc.problem(
                 ("platform",),
-                f"unknown platform {ref!r}",
-                f"did you mean {close[0]!r}?"
+                f"unknown platform {quoted(ref)}",
+                f"did you mean {quoted(close[0])}?"
                 if close
                 else f"use one of {', '.join(sorted(platforms))}, or describe it in platforms/{ref}.yml",
             )
@@ -571,15 +698,15 @@ def _check_offer_refs(entry: Entry[Offer], buyers: set[str], sources: set[str], 
             ref = getattr(pair, ref_key)
             loc: Loc = (list_key, i, ref_key)
             if ref in seen:
-                problems.append(doc.problem(loc, f"{ref!r} is listed twice", "keep one entry per partner"))
+                problems.append(doc.problem(loc, f"{quoted(ref)} is listed twice", "keep one entry per partner"))
             seen.add(ref)
-            if ref not in known:
+            if ref not in known and ANY_ID not in known:
                 close = difflib.get_close_matches(ref, known, n=1)
                 problems.append(
                     doc.problem(
                         loc,
-                        f"unknown {ref_key.replace('_', ' ')} {ref!r}",
-                        f"did you mean {close[0]!r}?" if close else f"create {folder}/{ref}.yml",
+                        f"unknown {ref_key.replace('_', ' ')} {quoted(ref)}",
+                        f"did you mean {quoted(close[0])}?" if close else f"create {folder}/{ref}.yml",
                     )
                 )
     names: dict[str, int] = {}
@@ -588,7 +715,7 @@ def _check_offer_refs(entry: Entry[Offer], buyers: set[str], sources: set[str], 
             problems.append(
                 doc.problem(
                     ("fields", i, "name"),
-                    f"field {field.name!r} is defined twice (first as fields[{names[field.name]}])",
+                    f"field {quoted(field.name)} is defined twice (first as fields[{names[field.name]}])",
                     "keep one definition",
                 )
             )

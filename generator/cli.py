@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import __version__
-from .errors import DataError, ExitCode, GeneratorError, UsageError
+from .errors import DataError, ExitCode, GeneratorError, UsageError, os_error_text, printable_lines, quoted
 from .keys import KEY_ENV
 from .project import Project
 
@@ -43,12 +43,19 @@ class _Group(click.Group):
             click.echo(f"{count} problem{'s' if count != 1 else ''} found; nothing was published.", err=True)
             ctx.exit(int(ExitCode.PROBLEMS))
         except GeneratorError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {printable_lines(str(exc))}", err=True)
             ctx.exit(int(exc.exit_code))
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
+            ctx.exit(int(ExitCode.USAGE))
+        except OSError as exc:  # the system failed (a full disk, a read-only or busy folder): no bug, no traceback
+            if os.environ.get("POSTDOCS_DEBUG"):
+                traceback.print_exc()
+            project = ctx.find_object(Project)
+            where = f"a file under {quoted(str(project.root))}" if project is not None else "the disk"
+            click.echo(f"error: {os_error_text(exc, where)}", err=True)
             ctx.exit(int(ExitCode.USAGE))
         except Exception as exc:
             if os.environ.get("POSTDOCS_DEBUG"):
@@ -95,6 +102,7 @@ def _project(ctx: click.Context) -> Project:
 @click.pass_context
 def check_command(ctx: click.Context) -> None:
     """Validate the catalogue and report every problem as file:line:col: field: message."""
+    from . import site
     from .build import load
     from .catalogue import DocumentCache
 
@@ -102,6 +110,8 @@ def check_command(ctx: click.Context) -> None:
     cache = DocumentCache(project.cache_file)
     checked = load(project, cache=cache)
     cache.save()
+    if project.config.is_file():
+        site.site_url(project.config)  # a located problem when mkdocs.yml's site_url is not a URL
     for note in checked.notes:
         click.echo(note, err=True)
     plan = checked.plan
@@ -207,6 +217,13 @@ def serve_command(ctx: click.Context, dev_addr: str | None) -> None:
     from . import site
     from .build import render_into
 
+    exposed = site.exposed_address(project.config, dev_addr)
+    if exposed is not None:
+        click.echo(
+            f"warning: serving on {quoted(exposed)}, which other machines can reach: anyone on your network can "
+            "read every partner page, links included. Serve on 127.0.0.1 unless you mean to share the preview.",
+            err=True,
+        )
     render_into(project, project.docs_dir)
     os.environ["POSTDOCS_PROJECT"] = str(project.root)
     os.environ["POSTDOCS_CATALOGUE"] = str(project.catalogue)
@@ -253,11 +270,13 @@ def _not_found(plan: Plan, offer: str, partner: str) -> str:
     offers = sorted({s.offer_id for s in plan.slots})
     if offer not in offers:
         close = difflib.get_close_matches(offer, offers, n=1)
-        return f"no offer {offer!r}" + (f"; did you mean {close[0]!r}?" if close else f"; offers: {', '.join(offers)}")
+        return f"no offer {quoted(offer)}" + (
+            f"; did you mean {quoted(close[0])}?" if close else f"; offers: {', '.join(offers)}"
+        )
     partners = sorted({s.partner_id for s in plan.slots if s.offer_id == offer})
     close = difflib.get_close_matches(partner, partners, n=1)
-    return f"no partner {partner!r} on offer {offer!r}" + (
-        f"; did you mean {close[0]!r}?" if close else f"; partners: {', '.join(partners)}"
+    return f"no partner {quoted(partner)} on offer {quoted(offer)}" + (
+        f"; did you mean {quoted(close[0])}?" if close else f"; partners: {', '.join(partners)}"
     )
 
 

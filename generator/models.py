@@ -15,10 +15,23 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Discriminator, Field, Tag, WithJsonSchema, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    WithJsonSchema,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
-from .secrets import ENV_REF, REF_HINT, ref_name
+from .errors import quoted
+from .patterns import PatternError, compile_pattern
+from .secrets import ENV_REF, REF_HINT, credential_in, ref_name
+from .urls import UrlError, parse_url
 
 
 def fail(message: str, hint: str = "") -> PydanticCustomError:
@@ -63,7 +76,7 @@ def _id(value: Any) -> str:
     text = _text(value)
     if not _ID.fullmatch(text):
         raise fail(
-            f"{text!r} is not a valid id",
+            f"{quoted(text)} is not a valid id",
             "use 1-64 lowercase ASCII letters, digits, '-' or '_', starting and ending with a letter or digit",
         )
     return text
@@ -73,7 +86,7 @@ def _field_name(value: Any) -> str:
     text = _text(value)
     if not _FIELD.fullmatch(text):
         raise fail(
-            f"{text!r} is not a valid field name",
+            f"{quoted(text)} is not a valid field name",
             "use lowercase ASCII letters, digits and '_', starting with a letter (TrackDrive token names)",
         )
     return text
@@ -83,7 +96,7 @@ def _subdomain(value: Any) -> str:
     text = _text(value)
     if not _LABEL.fullmatch(text):
         raise fail(
-            f"{text!r} is not a TrackDrive subdomain",
+            f"{quoted(text)} is not a TrackDrive subdomain",
             "give only the first label of https://<subdomain>.trackdrive.com: 1-63 lowercase letters, digits "
             "or '-', not starting or ending with '-'",
         )
@@ -96,12 +109,13 @@ def _money(value: Any) -> str:
     text = str(value).strip()
     if not _MONEY.fullmatch(text):
         raise fail(
-            f"{text!r} is not an amount of money", "write a positive decimal with at most two decimals, like 35.00"
+            f"{quoted(text)} is not an amount of money",
+            "write a positive decimal with at most two decimals, like 35.00",
         )
     try:
         return f"{Decimal(text):.2f}"
     except InvalidOperation:  # pragma: no cover - excluded by the pattern
-        raise fail(f"{text!r} is not an amount of money", "write it like 35.00") from None
+        raise fail(f"{quoted(text)} is not an amount of money", "write it like 35.00") from None
 
 
 def _scalar_text(value: Any) -> str:
@@ -113,7 +127,7 @@ def _scalar_text(value: Any) -> str:
 def _email(value: Any) -> str:
     text = _text(value)
     if not _EMAIL.fullmatch(text):
-        raise fail(f"{text!r} is not an e-mail address", "write it like partners@example.com")
+        raise fail(f"{quoted(text)} is not an e-mail address", "write it like partners@example.com")
     return text
 
 
@@ -122,7 +136,7 @@ def _digits(value: Any) -> str:
         raise fail(f"must be a TrackDrive id, not {_kind(value)}", "copy the numeric id from TrackDrive")
     text = str(value)
     if not _DIGITS.fullmatch(text):
-        raise fail(f"{text!r} is not a TrackDrive id", "TrackDrive ids are whole numbers, like 104772")
+        raise fail(f"{quoted(text)} is not a TrackDrive id", "TrackDrive ids are whole numbers, like 104772")
     return text
 
 
@@ -130,27 +144,41 @@ def _lead_token(value: Any) -> str:
     text = _text(value)
     if not _LEAD_TOKEN.fullmatch(text):
         raise fail(
-            f"{text!r} is not a TrackDrive lead token",
+            f"{quoted(text)} is not a TrackDrive lead token",
             "copy the offer's lead token from TrackDrive (Offers > edit > Posting Instructions): 8-128 letters, "
             "digits, '-' or '_'",
         )
     return text
 
 
-def _base_url(value: Any) -> str:
-    text = _text(value).rstrip("/")
-    if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~/-]*)?", text):
-        raise fail(
-            f"{text!r} is not a base URL",
-            "write scheme, host and optional port and path, like http://127.0.0.1:8080",
-        )
+def _url(value: Any, **rules: Any) -> str:
+    text = _text(value)
+    try:
+        parse_url(text, **rules)
+    except UrlError as exc:
+        if exc.userinfo and credential_in(text) is not None:
+            return text  # the credential scan reports it, once, as a credential
+        raise fail(exc.message, exc.hint) from None
     return text
+
+
+def _base_url(value: Any) -> str:
+    return _url(value, example="http://127.0.0.1:8080").rstrip("/")
+
+
+def _conversion_url(value: Any) -> str:
+    return _url(value, tokens=True, query_hint="move each parameter into conversion.params")
+
+
+def _docs_url(value: Any) -> str:
+    text = _text(value)
+    return text if not text else _url(text, query=True, fragment=True, example="https://docs.example.com/tokens")
 
 
 def _token_ref(value: Any) -> str:
     text = _text(value)
     if not text or any(c.isspace() and c != " " for c in text) or len(text) > 128:
-        raise fail(f"{text!r} is not a token name", "write the name of the field on the partner's platform")
+        raise fail(f"{quoted(text)} is not a token name", "write the name of the field on the partner's platform")
     return text
 
 
@@ -183,6 +211,14 @@ def _param_value(value: Any) -> str:
     return text
 
 
+def _user_pattern(value: str) -> str:
+    try:
+        compile_pattern(value)
+    except PatternError as exc:
+        raise fail(f"{quoted(value)} {exc.message}", exc.hint) from None
+    return value
+
+
 def _pattern(regex: re.Pattern[str]) -> WithJsonSchema:
     return WithJsonSchema({"type": "string", "pattern": f"^{regex.pattern}$"})
 
@@ -212,6 +248,8 @@ Name = Annotated[str, BeforeValidator(_short), WithJsonSchema({"type": "string",
 SecretRef = Annotated[str, BeforeValidator(_secret), _pattern(ENV_REF)]
 """A secret, written as ``env:NAME``: the name of the environment variable that holds it."""
 ParamValue = Annotated[str, BeforeValidator(_param_value), WithJsonSchema({"type": "string"})]
+UserPattern = Annotated[str, AfterValidator(_user_pattern)]
+"""A regular expression of the catalogue, in the dialect :mod:`patterns` runs in linear time."""
 ScalarText = Annotated[str, BeforeValidator(_scalar_text), WithJsonSchema({"type": ["string", "number", "integer"]})]
 Method = Literal["GET", "POST"]
 METHODS: tuple[Method, ...] = ("GET", "POST")
@@ -301,8 +339,9 @@ class PlatformFile(Model):
     """Platform name shown to partners."""
     token: TokenWrapper
     """Token syntax."""
-    name_pattern: str = "[A-Za-z0-9_]+"
-    """Regular expression a field name must match to be carried in a token."""
+    name_pattern: UserPattern = "[A-Za-z0-9_]+"
+    """Regular expression a field name must match to be carried in a token (JavaScript syntax without
+    back-references, lookaround, named groups or inline flags; run in linear time)."""
     host_tokens: bool = False
     """Can a token be substituted inside a URL's host name?"""
     headers: bool = True
@@ -314,16 +353,8 @@ class PlatformFile(Model):
     """HTTP methods its outgoing requests can use."""
     known: dict[str, str] = Field(default_factory=dict)
     """Its own token names for common values: caller_id, call_id, payout, revenue."""
-    docs: str = ""
-    """Where the platform documents its tokens."""
-
-    @model_validator(mode="after")
-    def _pattern_compiles(self) -> PlatformFile:
-        try:
-            re.compile(self.name_pattern)
-        except re.error as exc:
-            raise fail(f"name_pattern is not a regular expression: {exc}", "escape special characters") from None
-        return self
+    docs: Annotated[str, BeforeValidator(_docs_url), WithJsonSchema({"type": "string"})] = ""
+    """Where the platform documents its tokens (an http(s) URL)."""
 
 
 # --------------------------------------------------------------------------- offers
@@ -392,8 +423,9 @@ class ContactField(Model):
     """Value type; checks the example and tells partners the format."""
     required: bool = False
     """Must every post carry it?"""
-    pattern: str | None = None
-    """Regular expression the value must match in full."""
+    pattern: UserPattern | None = None
+    """Regular expression the value must match in full (JavaScript syntax without back-references,
+    lookaround, named groups or inline flags; run in linear time)."""
     allowed: list[ScalarText] | None = Field(default=None, min_length=1)
     """The only acceptable values."""
     example: ScalarText
@@ -407,24 +439,21 @@ class ContactField(Model):
     def _example_fits(self) -> ContactField:
         if self.name in RESERVED_FIELDS:
             raise fail(
-                f"{self.name!r} is sent by every request and cannot be a contact field",
+                f"{quoted(self.name)} is sent by every request and cannot be a contact field",
                 "remove it; postdocs adds it where the request needs it",
             )
         check = _TYPE_CHECKS.get(self.type)
         if check and not check[0].fullmatch(self.example):
-            raise fail(f"example {self.example!r} is not {check[1]}", f"give an example of type {self.type}")
-        if self.pattern is not None:
-            try:
-                compiled = re.compile(self.pattern)
-            except re.error as exc:
-                raise fail(f"pattern is not a regular expression: {exc}", "escape special characters") from None
-            if not compiled.fullmatch(self.example):
-                raise fail(f"example {self.example!r} does not match pattern {self.pattern!r}", "fix one of the two")
+            raise fail(f"example {quoted(self.example)} is not {check[1]}", f"give an example of type {self.type}")
+        if self.pattern is not None and not compile_pattern(self.pattern).fullmatch(self.example):
+            raise fail(
+                f"example {quoted(self.example)} does not match pattern {quoted(self.pattern)}", "fix one of the two"
+            )
         if self.allowed is not None:
             if len(set(self.allowed)) != len(self.allowed):
                 raise fail("allowed lists a value twice", "remove the duplicate")
             if self.example not in self.allowed:
-                raise fail(f"example {self.example!r} is not one of the allowed values", "pick an allowed value")
+                raise fail(f"example {quoted(self.example)} is not one of the allowed values", "pick an allowed value")
         return self
 
 
@@ -606,7 +635,7 @@ class UrlConversion(Model):
 
     type: Literal["url"]
     """Custom postback URL."""
-    url: str
+    url: Annotated[str, BeforeValidator(_conversion_url), WithJsonSchema({"type": "string", "format": "uri"})]
     """The URL without query string; TrackDrive tokens like ``[payout]`` allowed in the path."""
     method: Method = "GET"
     """HTTP method of the postback."""

@@ -23,6 +23,7 @@ from pathlib import Path
 import jinja2
 
 from . import exports
+from .errors import naming
 from .fastmd import Unsupported, convert
 from .highlight import Highlighter
 from .history import History
@@ -158,9 +159,10 @@ class _Worker:
         self._folder(path)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
+            with naming(path):  # a full disk: os.write's error names no file
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
         finally:
             os.close(fd)
         files.append((f"{tree}/{rel}", hashlib.sha256(data).hexdigest()))

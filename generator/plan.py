@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from .canonical import Request
 from .catalogue import Catalogue, Entry
-from .errors import DataError, Problem
+from .errors import DataError, Problem, quoted
 from .links import Kind, page_slug
 from .models import Account, Buyer, Offer, OfferBuyer, OfferSource, RevenueToken, TrafficSource
 from .platforms import Platform
@@ -433,7 +433,7 @@ def _buyer_choices(
         problems.append(
             doc.problem(
                 ("revenue",) if ("revenue",) in doc.values else (),
-                f"buyer {buyer.id!r} has no revenue setting for offer {offer.id!r}",
+                f"buyer {quoted(buyer.id)} has no revenue setting for offer {quoted(offer.id)}",
                 "set revenue: on the buyer (an amount, {token: payout}, or none) or on the offer's buyers entry",
             )
         )
@@ -447,7 +447,7 @@ def _buyer_choices(
             problems.append(
                 revenue_doc.problem(
                     revenue_loc,
-                    f"revenue is none but offer {offer.id!r} has no agreed revenue for {buyer.id!r}",
+                    f"revenue is none but offer {quoted(offer.id)} has no agreed revenue for {quoted(buyer.id)}",
                     "set agreed_revenue on the offer (or its buyers entry): the amount of the buyer's "
                     "'API Postback' conversion setting",
                 )
@@ -538,7 +538,7 @@ def _source_choices(
             problems.append(
                 offer_doc.problem(
                     ("traffic_sources", index, "traffic_source"),
-                    f"{source.id!r} is on {platform.name}, which cannot send POST; "
+                    f"{quoted(source.id)} is on {platform.name}, which cannot send POST; "
                     f"TrackDrive's {intake} takes POST only",
                     "post this source's calls through a ping_post offer, or pick the platform it really uses",
                 )
@@ -554,7 +554,8 @@ def _source_choices(
         problems.append(
             offer_doc.problem(
                 ("traffic_sources", index, "traffic_source"),
-                f"{source.id!r} is on {platform.name}, which cannot send the Authorization header ping/post needs",
+                f"{quoted(source.id)} is on {platform.name}, "
+                "which cannot send the Authorization header ping/post needs",
                 "use a lead_post offer for this source, or pick the platform it really uses",
             )
         )
@@ -707,7 +708,7 @@ def _check_token(
         problems.append(
             doc.problem(
                 loc,
-                f"{platform.token(name)!r} is not a token {platform.name} can carry",
+                f"{quoted(platform.token(name))} is not a token {platform.name} can carry",
                 hint or f"{platform.name} token names must match {platform.name_pattern}",
             )
         )
@@ -718,7 +719,7 @@ def _check_conversion_url(url: str, params: dict[str, str], doc: Document, probl
     split = urlsplit(url)
     if split.scheme not in ("http", "https") or not split.netloc:
         problems.append(
-            doc.problem(loc, f"{url!r} is not an http(s) URL", "write it like https://track.example.com/postback")
+            doc.problem(loc, f"{quoted(url)} is not an http(s) URL", "write it like https://track.example.com/postback")
         )
         return
     if split.query or split.fragment:
@@ -729,7 +730,7 @@ def _check_conversion_url(url: str, params: dict[str, str], doc: Document, probl
             problems.append(
                 doc.problem(
                     where,
-                    f"{text!r} has a bracket that is not a TrackDrive token",
+                    f"{quoted(text)} has a bracket that is not a TrackDrive token",
                     "TrackDrive tokens are [lowercase_name]; remove stray brackets",
                 )
             )
@@ -751,7 +752,7 @@ def _check_field_tokens(catalogue: Catalogue, problems: list[Problem]) -> None:
                 problems.append(
                     entry.doc.problem(
                         ("field_tokens", name),
-                        f"{name!r} is not a field of any offer this source works on",
+                        f"{quoted(name)} is not a field of any offer this source works on",
                         f"known fields: {', '.join(sorted(allowed))}",
                         key=True,
                     )

@@ -25,7 +25,10 @@ from .secrets import ref_name
 CALLER_ID_EXAMPLE = "+13125550123"
 API_TOKEN_PLACEHOLDER = "YOUR_TRACKDRIVE_API_TOKEN"  # noqa: S105 - a placeholder, never a secret
 RINGBA_CODE_PLACEHOLDER = "YOUR_RINGBA_WEBHOOK_CODE"
-TD_TOKEN = re.compile(r"\[([a-z0-9_]+)\](?:\{[^}]*\})?")
+TD_TOKEN = re.compile(r"\[([a-z0-9_]+)\](?:\{[^{}]*\})?")
+"""A TrackDrive token, ``[name]`` or ``[name]{default}``.  A default holds no brace: the search for its end
+then stops at the next brace, so finding every token takes time linear in the text (with ``[^}]*`` each
+``[a]{`` without a closing brace read the rest of the text: quadratic)."""
 
 CALL_ID_DEFAULTS = {"ringba": "ringba_call_uuid", "retreaver": "retreaver_call_uuid"}
 

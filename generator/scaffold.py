@@ -21,14 +21,16 @@ from pathlib import Path, PurePath
 
 from pydantic import TypeAdapter, ValidationError
 
-from . import __version__
+from . import __version__, patterns
 from .build import Project
 from .catalogue import SUFFIXES, display_path
-from .errors import UsageError
+from .errors import UsageError, quoted
 from .models import Id, Subdomain
+from .patterns import PatternError
 from .platforms import BUILTIN, Platform
 from .project import default_templates
 from .schema import schema_files
+from .urls import UrlError, parse_url
 from .writer import sync_tree, write_files
 from .yamlsource import Document, read_document
 
@@ -214,8 +216,8 @@ def _platforms(catalogue: Path) -> dict[str, PlatformInfo]:
         if isinstance(ident, str) and ident not in out:
             pattern = str(data.get("name_pattern", "[A-Za-z0-9_]+"))
             try:
-                payout = (isinstance(known, dict) and "payout" in known) or re.fullmatch(pattern, "payout") is not None
-            except re.error:
+                payout = (isinstance(known, dict) and "payout" in known) or patterns.fullmatch(pattern, "payout")
+            except PatternError:
                 payout = False
             out[ident] = PlatformInfo(ident, str(data.get("name", ident)), payout)
     return out
@@ -234,7 +236,7 @@ def new_file(project: Project, kind: str, ident: str, platform: str | None, name
         if Path(doc.path).name == "account.yml":
             continue
         if Path(doc.path).stem == ident or (isinstance(doc.data, dict) and doc.data.get("id") == ident):
-            raise UsageError(f"{what} {ident!r} already exists in {doc.path}")
+            raise UsageError(f"{what} {quoted(ident)} already exists in {doc.path}")
     target = folder / f"{ident}.yml"
     if target.exists():
         raise UsageError(f"{display_path(target)} already exists")
@@ -245,8 +247,8 @@ def new_file(project: Project, kind: str, ident: str, platform: str | None, name
         platforms = _platforms(project.catalogue)
         if platform not in platforms:
             close = difflib.get_close_matches(str(platform), platforms, n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"use one of {', '.join(sorted(platforms))}"
-            raise UsageError(f"unknown platform {platform!r}; {hint}")
+            hint = f"did you mean {quoted(close[0])}?" if close else f"use one of {', '.join(sorted(platforms))}"
+            raise UsageError(f"unknown platform {quoted(platform)}; {hint}")
         info = platforms[str(platform)]
         body = (buyer_text if kind == "buyer" else source_text)(ident, name, info)
     schema_dir = project.root / "schema"
@@ -302,7 +304,13 @@ def init_project(dest: Path, subdomain: str, company: str, site_url: str) -> lis
     try:
         TypeAdapter(Subdomain).validate_python(subdomain)
     except ValidationError:
-        raise UsageError(f"{subdomain!r} is not a TrackDrive subdomain; give the first label of its URL") from None
+        raise UsageError(
+            f"{quoted(subdomain)} is not a TrackDrive subdomain; give the first label of its URL"
+        ) from None
+    try:
+        parse_url(site_url, example="https://partners.example.com/")
+    except UrlError as exc:
+        raise UsageError(f"--site-url: {exc.message}; {exc.hint}") from None
     files = init_files(subdomain, company, site_url)
     dest.mkdir(parents=True, exist_ok=True)
     write_files(files, dest)

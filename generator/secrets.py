@@ -29,9 +29,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from .errors import Problem
+import re2
+
+from .errors import Problem, quoted
 from .yamlsource import Document, Loc, string_values
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -57,29 +59,52 @@ def ref_name(text: str) -> str | None:
 
 # --------------------------------------------------------------------------- credentials written as literals
 
+# Every pattern that scans catalogue text runs on RE2, whose time is linear in the text: Python's
+# backtracking ``re`` took quadratic time on some values (a 250,000-character run of letters: a minute,
+# each position trying a URL scheme), and a catalogue must never be able to stall a check.  RE2 reads
+# ``\b`` and ``\w`` as ASCII (a token right after an accented letter is found too) and ``\s`` as ASCII
+# white space, so white space is spelt out as Python's ``str.isspace`` has it.
+_OPTIONS = re2.Options()
+_OPTIONS.log_errors = False
+_WS = r"\t-\r\x1c-\x20\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
+"""The characters for which ``str.isspace()`` is true, as the body of an RE2 class."""
+
+
+def _linear(pattern: str) -> Any:
+    """``pattern`` compiled by RE2 (a ``re2._Regexp``)."""
+    return re2.compile(pattern, _OPTIONS)
+
+
 _TOKEN_CHARS = r"[A-Za-z0-9+/=._~-]"  # noqa: S105 - a character class, not a password
-_VENDOR_FORMATS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("a private key", re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----")),
-    ("an AWS access key", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
-    ("a GitHub token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})\b")),
-    ("a GitLab token", re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}")),
-    ("a Slack token", re.compile(r"\bxox[abprs]-[A-Za-z0-9-]{10,}")),
-    ("a Stripe key", re.compile(r"\b[rs]k_live_[A-Za-z0-9]{16,}")),
-    ("a Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}")),
-    ("a JSON Web Token", re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+")),
+_VENDOR_FORMATS: tuple[tuple[str, str], ...] = (
+    ("a private key", r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----"),
+    ("an AWS access key", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
+    ("a GitHub token", r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})\b"),
+    ("a GitLab token", r"\bglpat-[A-Za-z0-9_-]{20,}"),
+    ("a Slack token", r"\bxox[abprs]-[A-Za-z0-9-]{10,}"),
+    ("a Stripe key", r"\b[rs]k_live_[A-Za-z0-9]{16,}"),
+    ("a Google API key", r"\bAIza[0-9A-Za-z_-]{35}"),
+    ("a JSON Web Token", r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+"),
 )
-_AUTH_VALUE = re.compile(rf"(?:\b(?:Basic|Bearer)|Authorization\s*:\s*[A-Za-z]+)\s+({_TOKEN_CHARS}{{16,}})")
-_URL_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]+:([^/\s@]+)@")
-_ASSIGNMENT = re.compile(
+_VENDOR = _linear("|".join(f"({pattern})" for _, pattern in _VENDOR_FORMATS))
+"""Every vendor format in one pass; the group that matched names it."""
+_AUTH_VALUE = _linear(rf"(?:\b(?:Basic|Bearer)|Authorization[{_WS}]*:[{_WS}]*[A-Za-z]+)[{_WS}]+({_TOKEN_CHARS}{{16,}})")
+_URL_PASSWORD = _linear(rf"[A-Za-z][A-Za-z0-9+.-]*://[^/{_WS}:@]+:([^/{_WS}@]+)@")
+_ASSIGNMENT = _linear(
     r"(?i)\b(password|passwd|secret|api[_-]?key|apikey|access[_-]?token|auth[_-]?token|client[_-]?secret"
-    r"|private[_-]?key)\b\s*[:=]\s*[\"']?([^\s\"'<>,;]+)"
+    rf"|private[_-]?key)\b[{_WS}]*[:=][{_WS}]*[\"']?([^{_WS}\"'<>,;]+)"
 )
-_CREDENTIAL_PARAM = re.compile(
+_CREDENTIAL_PARAM = _linear(
     r"(?i)(?:key|apikey|token|secret|password|passwd|pwd|pass|signature|sig|auth"
     r"|.+[_-](?:key|token|secret|password))"
 )
-_PLACEHOLDER = re.compile(r"[A-Z_]+|YOUR_[A-Z0-9_]+|[\[{<%].*|-+A-+.*")
-_TRACKDRIVE_TOKENS = re.compile(r"(?:\[[a-z0-9_]+\](?:\{[^}]*\})?)+")
+_PLACEHOLDER = _linear(r"[A-Z_]+|YOUR_[A-Z0-9_]+|[\[{<%].*|-+A-+.*")
+_TRACKDRIVE_TOKENS = _linear(r"(?:\[[a-z0-9_]+\](?:\{[^}]*\})?)+")
+_SCANS = (_VENDOR, _AUTH_VALUE, _URL_PASSWORD, _ASSIGNMENT)
+_ANY = _linear("|".join(f"(?:{p.pattern})" for p in _SCANS))
+"""Whether any scan can find anything in a text: one pass over a whole file's strings."""
+SCANNERS = (*_SCANS, _CREDENTIAL_PARAM, _PLACEHOLDER, _TRACKDRIVE_TOKENS, _ANY)
+"""Every pattern run on catalogue text here (all RE2)."""
 
 
 def _looks_random(value: str) -> bool:
@@ -88,10 +113,14 @@ def _looks_random(value: str) -> bool:
 
 
 def credential_in(text: str) -> str | None:
-    """What kind of credential ``text`` holds, or None."""
-    for what, pattern in _VENDOR_FORMATS:
-        if pattern.search(text):
-            return what
+    """What kind of credential ``text`` holds, or None; time linear in ``len(text)``.
+
+    Each scan reads the text once (``finditer`` carries on after each match, so each match is a piece of
+    the text that no other match overlaps).
+    """
+    vendor = _VENDOR.search(text)
+    if vendor is not None:
+        return next(what for (what, _), group in zip(_VENDOR_FORMATS, vendor.groups(), strict=True) if group)
     for match in _AUTH_VALUE.finditer(text):
         if _looks_random(match.group(1)):
             return "an HTTP Authorization value"
@@ -130,6 +159,7 @@ def credential_problems(doc: Document, kind: str) -> list[Problem]:
         "secrets are never written in the catalogue: reference an environment variable as env:NAME where a "
         "secret belongs (conversion.code, conversion.params), and remove it from any text that is published"
     )
+    maybe = _ANY.search(doc.strings) is not None  # the usual file: no candidate at all, one pass
     for loc, text in string_values(doc.data):
         if _matches(loc, _IDENTIFIERS.get(kind, ())) or _matches(loc, _SECRET_FIELDS.get(kind, ())):
             continue
@@ -142,13 +172,13 @@ def credential_problems(doc: Document, kind: str) -> list[Problem]:
                 problems.append(
                     doc.problem(
                         loc,
-                        f"query parameter {name!r} looks like a credential and holds a literal value",
+                        f"query parameter {quoted(name)} looks like a credential and holds a literal value",
                         "write it as env:NAME, NAME being an environment variable that holds the value "
                         "(in CI: a secret); pages then show a placeholder",
                     )
                 )
                 continue
-        what = credential_in(text)
+        what = credential_in(text) if maybe else None
         if what is not None:
             problems.append(doc.problem(loc, f"looks like a credential ({what})", hint))
     return problems

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import BuildError, UsageError
+from .errors import BuildError, UsageError, naming
 from .incremental import page_paths
 from .plan import Plan
 
@@ -66,7 +66,8 @@ class ShardManifest:
             "pages": self.pages,
             "exposure": self.exposure,
         }
-        (folder / MANIFEST).write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+        with naming(folder / MANIFEST):
+            (folder / MANIFEST).write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
 
     @classmethod
     def load(cls, folder: Path) -> ShardManifest:

@@ -16,7 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .errors import BuildError
+from .errors import BuildError, DataError, Problem, quoted, relative_path
+from .urls import UrlError, parse_url
 
 
 class _Collect(logging.Handler):
@@ -67,11 +68,33 @@ def site_url(config_file: Path) -> str:
 
     _Loader.add_multi_constructor("", lambda loader, suffix, node: None)
     try:
-        data = yaml.load(config_file.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 - SafeLoader subclass
-    except (OSError, yaml.YAMLError) as exc:
-        raise BuildError(f"{config_file}: cannot read site_url: {exc}") from None
+        text = config_file.read_text(encoding="utf-8")
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise BuildError(f"{quoted(relative_path(config_file))}: cannot read site_url: {exc}") from None
     url = data.get("site_url") if isinstance(data, dict) else None
-    return str(url) if url else "/"
+    if not url:
+        return "/"
+    try:
+        if not isinstance(url, str):
+            raise UrlError(f"must be a URL, not {type(url).__name__}", "write it like https://partners.example.com/")
+        parse_url(url, example="https://partners.example.com/")
+    except UrlError as exc:
+        line, col = _key_position(text, "site_url", _Loader)
+        raise DataError([Problem(relative_path(config_file), line, col, "site_url", exc.message, exc.hint)]) from None
+    return url
+
+
+def _key_position(text: str, key: str, loader: type[Any]) -> tuple[int, int]:
+    """Line and column (1-based) of the value of a top-level ``key`` of a YAML mapping; (1, 1) if not found."""
+    import yaml
+
+    root = yaml.compose(text, Loader=loader)
+    if isinstance(root, yaml.MappingNode):
+        for key_node, value_node in root.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
+                return value_node.start_mark.line + 1, value_node.start_mark.column + 1
+    return 1, 1
 
 
 PUBLIC_ENTRY_POINTS = (
@@ -116,7 +139,7 @@ def build_site_config(config_file: Path, docs_dir: Path, site_dir: Path, *, stri
                 build(config)
             finally:
                 config.plugins.on_shutdown()
-        except (exceptions.MkDocsException, OSError) as exc:
+        except exceptions.MkDocsException as exc:  # an OSError (a full disk) goes to the command line as it is
             details = "\n".join(log.messages)
             raise BuildError(f"MkDocs build failed: {exc}" + (f"\n{details}" if details else "")) from None
     return log.messages, config
@@ -135,6 +158,38 @@ def reference_highlighter(config: Any) -> Callable[[str, str], str]:
         return str(md.convert(f"{ticks}{lang}\n{code}\n{ticks}"))
 
     return highlight
+
+
+def exposed_address(config_file: Path, dev_addr: str | None) -> str | None:
+    """The address ``serve`` would listen on when it is not a loopback address (others can reach it), else None.
+
+    The address is ``--dev-addr``, else ``dev_addr`` in mkdocs.yml, else MkDocs' default (127.0.0.1:8000).
+    """
+    import ipaddress
+
+    import yaml
+
+    address = dev_addr
+    if address is None:
+
+        class _Loader(yaml.SafeLoader):
+            pass
+
+        _Loader.add_multi_constructor("", lambda loader, suffix, node: None)
+        try:
+            data = yaml.load(config_file.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            return None  # MkDocs reports a broken config itself
+        address = data.get("dev_addr") if isinstance(data, dict) else None
+    if not isinstance(address, str) or not address.strip():
+        return None
+    host = address.strip().rpartition(":")[0].strip("[]") or address.strip()
+    if host == "localhost":
+        return None
+    try:
+        return None if ipaddress.ip_address(host).is_loopback else address.strip()
+    except ValueError:
+        return address.strip()  # a host name: it may resolve to any interface
 
 
 def serve(config_file: Path, docs_dir: Path, watch: list[Path], dev_addr: str | None) -> None:

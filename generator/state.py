@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .errors import naming
 
 VERSION = 2
 LIBRARIES = ("mkdocs", "mkdocs-material", "pymdown-extensions", "Markdown", "Pygments", "Jinja2", "pydantic")
@@ -219,5 +220,6 @@ class State:
         folder.mkdir(parents=True, exist_ok=True)
         data = {"version": VERSION, **{f.name: getattr(self, f.name) for f in fields(self)}}
         tmp = folder / ".manifest.json.tmp"
-        tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
+        with naming(tmp):
+            tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
         os.replace(tmp, folder / "manifest.json")

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 from typing import Any, Generic, TypeVar
 
-from .errors import BuildError
+from .errors import BuildError, naming
 
 
 def safe_relative(name: str) -> PurePosixPath:
@@ -37,7 +37,8 @@ def write_files(files: Mapping[str, str | bytes], dest: Path) -> None:
             raise BuildError(f"two outputs would be written to {name!r}")
         if isinstance(content, str):
             content = content.encode("utf-8")
-        target.write_bytes(content)
+        with naming(target):
+            target.write_bytes(content)
 
 
 def staging_dir(dest: Path) -> Path:
@@ -153,7 +154,8 @@ def sync_tree(files: Mapping[str, str | bytes], dest: Path) -> int:
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_bytes(content)
+        with naming(tmp):
+            tmp.write_bytes(content)
         os.replace(tmp, target)
         changed += 1
     return changed

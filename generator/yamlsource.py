@@ -32,7 +32,7 @@ from yaml.reader import Reader
 from yaml.resolver import BaseResolver
 from yaml.scanner import Scanner
 
-from .errors import Problem
+from .errors import Problem, os_failure, quoted
 
 MAX_FILE_BYTES = 256 * 1024
 """Largest catalogue file accepted, in bytes (256 KiB: far above any real entity file)."""
@@ -188,7 +188,8 @@ def read_document(path: Path, display: str) -> Document | Problem:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        return Problem(display, 1, 1, "(file)", f"cannot be read: {exc.strerror}", "check the file's permissions")
+        what, hint = os_failure(exc)
+        return Problem(display, 1, 1, "(file)", f"cannot be read: {what}", hint)
     return parse_document(raw, display)
 
 
@@ -306,11 +307,11 @@ def _walk(
         return _scalar(node, loc, display)
     if isinstance(node, SequenceNode):
         if node.tag != _SEQ:
-            raise _stop(display, node, loc, f"unsupported tag {_tag(node.tag)!r}", "remove the tag")
+            raise _stop(display, node, loc, f"unsupported tag {quoted(_tag(node.tag))}", "remove the tag")
         return [_walk(item, (*loc, i), display, values, keys, budget) for i, item in enumerate(node.value)]
     if isinstance(node, MappingNode):
         if node.tag != _MAP:
-            raise _stop(display, node, loc, f"unsupported tag {_tag(node.tag)!r}", "remove the tag")
+            raise _stop(display, node, loc, f"unsupported tag {quoted(_tag(node.tag))}", "remove the tag")
         out: dict[str, Any] = {}
         first_seen: dict[str, Position] = {}
         for key_node, value_node in node.value:
@@ -325,7 +326,7 @@ def _walk(
                     display,
                     key_node,
                     (*loc, name),
-                    f"duplicate key {name!r} (first written at line {first.line})",
+                    f"duplicate key {quoted(name)} (first written at line {first.line})",
                     "remove one of the two; YAML would silently keep only the last",
                 )
             first_seen[name] = _pos(key_node)
@@ -348,17 +349,21 @@ def _scalar(node: ScalarNode, loc: Loc, display: str) -> Any:
     if tag == _BOOL:
         if text.lower() in ("true", "false"):
             return text.lower() == "true"
-        raise _stop(display, node, loc, f"{text!r} is not true or false", "write true or false")
+        raise _stop(display, node, loc, f"{quoted(text)} is not true or false", "write true or false")
     if tag == _INT:
         try:
             if text.startswith(("0o", "0x")):
                 return int(text, 0)
             return int(text)
         except ValueError:
-            raise _stop(display, node, loc, f"{text!r} is not an integer", "quote it to keep it as text") from None
+            raise _stop(
+                display, node, loc, f"{quoted(text)} is not an integer", "quote it to keep it as text"
+            ) from None
     if tag == _FLOAT:
         try:
             return Decimal(text)
         except InvalidOperation:
-            raise _stop(display, node, loc, f"{text!r} is not a number", "quote it to keep it as text") from None
-    raise _stop(display, node, loc, f"unsupported tag {_tag(tag)!r}", "remove the tag; plain YAML values are enough")
+            raise _stop(display, node, loc, f"{quoted(text)} is not a number", "quote it to keep it as text") from None
+    raise _stop(
+        display, node, loc, f"unsupported tag {quoted(_tag(tag))}", "remove the tag; plain YAML values are enough"
+    )

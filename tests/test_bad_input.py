@@ -15,6 +15,9 @@ from generator.yamlsource import MAX_FILE_BYTES
 
 SOLAR = MINIMAL["offers/solar.yml"]
 SUNBUYER = "id: sunbuyer\nname: Sun\nplatform: ringba\nrevenue: 10\n"
+CONVERSION_URL = (
+    "id: sunsource\nname: S\nplatform: generic\ntraffic_source_id: 5\nconversion:\n  type: url\n  url: {}\n"
+)
 
 CASES: dict[str, tuple[dict[str, str], str]] = {
     "unknown key, did you mean": (
@@ -254,6 +257,64 @@ CASES: dict[str, tuple[dict[str, str], str]] = {
         f"over the {MAX_FILE_BYTES:,}-byte limit\n"
         "    hint: one entity per file keeps files small; split it or remove generated content",
     ),
+    # ----------------------------------------------------------------- values shown safely
+    "a value of 5,000 characters": (
+        {"buyers__sunbuyer_yml": SUNBUYER.replace("revenue: 10", "revenue: " + "a" * 5000)},
+        "offers/buyers/sunbuyer.yml:4:10: revenue: '" + "a" * 80 + "...' (5,000 characters) is not an amount of money",
+    ),
+    "a key with a terminal escape": (
+        {"buyers__sunbuyer_yml": SUNBUYER + '"bad\\u001b[31mkey": 1\n'},
+        "offers/buyers/sunbuyer.yml:5:1: bad\\x1b[31mkey: unknown key 'bad\\x1b[31mkey'",
+    ),
+    # ----------------------------------------------------------------- URLs
+    "a postback URL with port 99999": (
+        {"traffic_sources__sunsource_yml": CONVERSION_URL.format("https://t.example:99999/pb")},
+        "offers/traffic-sources/sunsource.yml:7:8: conversion.url: 'https://t.example:99999/pb' has the port 99999, "
+        "outside 1 to 65535\n    hint: write the port the server listens on",
+    ),
+    "a postback URL with a port that is not a number": (
+        {"traffic_sources__sunsource_yml": CONVERSION_URL.format("https://t.example:8o8o/pb")},
+        "offers/traffic-sources/sunsource.yml:7:8: conversion.url: 'https://t.example:8o8o/pb' has the port '8o8o', "
+        "which is not a number\n    hint: write 1 to 65535",
+    ),
+    "a postback URL with a space": (
+        {"traffic_sources__sunsource_yml": CONVERSION_URL.format("'https://t.example/p b'")},
+        "offers/traffic-sources/sunsource.yml:7:8: conversion.url: 'https://t.example/p b' holds a space\n"
+        "    hint: remove it, or write it percent-encoded as %20",
+    ),
+    "a postback URL with a quote": (
+        {"traffic_sources__sunsource_yml": CONVERSION_URL.format("'https://t.example/p\"b'")},
+        "offers/traffic-sources/sunsource.yml:7:8: conversion.url: 'https://t.example/p\"b' holds '\"', which a URL "
+        "cannot carry as it is\n    hint: remove it, or write it percent-encoded as %22",
+    ),
+    "a postback URL with a broken IPv6 host": (
+        {"traffic_sources__sunsource_yml": CONVERSION_URL.format("'http://[::1/x'")},
+        "offers/traffic-sources/sunsource.yml:7:8: conversion.url: 'http://[::1/x' has a '[' with no ']' after it\n"
+        "    hint: write an IPv6 host in brackets, like [::1]",
+    ),
+    "a postback URL with a token in its host": (
+        {"traffic_sources__sunsource_yml": CONVERSION_URL.format("'https://[sub].example.com/pb'")},
+        "offers/traffic-sources/sunsource.yml:7:8: conversion.url: 'https://[sub].example.com/pb' has a TrackDrive "
+        "token in its host name\n    hint: write the host as it is: tokens go in the path or in conversion.params",
+    ),
+    "a base URL with port 99999": (
+        {
+            "account_yml": "subdomain: acme\ncompany: A\nsupport:\n  email: a@b.example\nbase_url: http://127.0.0.1:99999\n"
+        },
+        "offers/account.yml:5:11: base_url: 'http://127.0.0.1:99999' has the port 99999, outside 1 to 65535",
+    ),
+    "a platform's docs that are not a URL": (
+        {"platforms__leadsmith_yml": "id: leadsmith\nname: L\ntoken:\n  pattern: '%%{name}%%'\ndocs: javascript:x()\n"},
+        "offers/platforms/leadsmith.yml:5:7: docs: 'javascript:x()' is not an http(s) URL\n"
+        "    hint: write it like https://docs.example.com/tokens",
+    ),
+    "a platform file with a problem of its own, used by a partner": (
+        {
+            "platforms__leadsmith_yml": "id: leadsmith\nname: L\ntoken:\n  pattern: '%%{name}%%'\nheaders: nope\n",
+            "buyers__sunbuyer_yml": SUNBUYER.replace("ringba", "leadsmith"),
+        },
+        "offers/platforms/leadsmith.yml:5:10: headers: must be true or false, not text",
+    ),
 }
 
 BYTE_CASES: dict[str, tuple[bytes, str]] = {
@@ -422,3 +483,163 @@ def test_missing_catalogue_is_a_usage_error(tmp_path: Path, cli: Callable[..., R
     result = cli(tmp_path, "check")
     assert result.exit_code == 2
     assert "does not exist" in result.stderr
+
+
+# --------------------------------------------------------------------------- what a catalogue folder holds
+
+
+def _check(root: Path, cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch) -> Result:
+    monkeypatch.chdir(root)
+    return cli(root, "check")
+
+
+def test_a_symbolic_link_loop_is_a_located_problem(
+    project: Callable[..., Path], cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = project()
+    os.symlink("loop.yml", root / "offers" / "buyers" / "loop.yml")
+    expect_only(
+        _check(root, cli, monkeypatch),
+        "offers/buyers/loop.yml:1:1: (file): is a symbolic link that leads back to itself\n"
+        "    hint: point it at a real file, or delete it",
+    )
+
+
+def test_a_broken_symbolic_link_is_not_a_missing_file(
+    project: Callable[..., Path], cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The buyer an offer names is behind a link to nothing: one problem, at the link, not 'create buyers/...'."""
+    root = project()
+    buyer = root / "offers" / "buyers" / "sunbuyer.yml"
+    buyer.unlink()
+    os.symlink("../moved/sunbuyer.yml", buyer)
+    expect_only(
+        _check(root, cli, monkeypatch),
+        "offers/buyers/sunbuyer.yml:1:1: (file): is a symbolic link to '../moved/sunbuyer.yml', which does not exist\n"
+        "    hint: point the link at an existing file in the catalogue, or delete the link",
+    )
+
+
+def test_a_named_pipe_is_refused_not_skipped_nor_opened(
+    project: Callable[..., Path], cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading a FIFO would block for ever; it was skipped without a word."""
+    root = project()
+    os.mkfifo(root / "offers" / "buyers" / "pipe.yml")
+    expect_only(
+        _check(root, cli, monkeypatch),
+        "offers/buyers/pipe.yml:1:1: (file): is a named pipe (FIFO), not a regular file\n"
+        "    hint: catalogue files are plain YAML files: remove it, or replace it with a file",
+    )
+
+
+def test_a_device_is_refused(
+    project: Callable[..., Path], cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import stat
+
+    root = project()
+    try:
+        os.mknod(root / "offers" / "buyers" / "null.yml", stat.S_IFCHR | 0o600, os.makedev(1, 3))
+    except PermissionError:
+        pytest.skip("creating a device node needs root (CAP_MKNOD)")
+    expect_only(
+        _check(root, cli, monkeypatch), "offers/buyers/null.yml:1:1: (file): is a character device, not a regular file"
+    )
+
+
+@pytest.mark.parametrize("name", ["account.yml", "buyers/other.yml"])
+def test_a_folder_where_a_file_belongs(
+    name: str, project: Callable[..., Path], cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """account.yml as a folder printed only '0 problems found; nothing was published.'"""
+    files = dict(files_with())
+    if name == "account.yml":
+        del files["offers/account.yml"]
+    root = project(files)
+    (root / "offers" / name).mkdir()
+    expect_only(
+        _check(root, cli, monkeypatch),
+        f"offers/{name}:1:1: (file): is a folder, not a file\n"
+        "    hint: a catalogue file is a YAML file describing one entity: replace the folder with the file, "
+        "or rename it",
+    )
+
+
+def test_a_newline_in_a_file_name_cannot_forge_a_line_of_output(
+    project: Callable[..., Path], cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = project()
+    forged = "a\nb.yml:9:9: id: forged problem\n.yml"
+    (root / "offers" / "buyers" / forged).write_text("id: x\nname: [\n")
+    result = _check(root, cli, monkeypatch)
+    expect_only(result, "'offers/buyers/a\\nb.yml:9:9: id: forged problem\\n.yml':3:1: (file): invalid YAML")
+    assert len(result.stderr.splitlines()) == 3, result.stderr  # the problem, its hint, the count
+
+
+def test_a_site_url_that_is_not_a_url_is_located_in_mkdocs_yml(
+    project: Callable[..., Path], cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = project()
+    config = root / "mkdocs.yml"
+    text = config.read_text()
+    assert "\nsite_url: " in text
+    config.write_text(
+        "\n".join(
+            "site_url: https://partners.example.com:99999/" if line.startswith("site_url:") else line
+            for line in text.splitlines()
+        )
+    )
+    line = next(i for i, ln in enumerate(config.read_text().splitlines(), 1) if ln.startswith("site_url:"))
+    for command in ("check", "build"):
+        expect_only(
+            _check(root, cli, monkeypatch) if command == "check" else cli(root, "build"),
+            f"mkdocs.yml:{line}:11: site_url: 'https://partners.example.com:99999/' has the port 99999, outside 1 "
+            "to 65535\n    hint: write the port the server listens on",
+        )
+    assert not (root / "site").exists()
+
+
+def test_init_refuses_a_site_url_that_is_not_a_url(tmp_path: Path, cli: Callable[..., Result]) -> None:
+    result = cli(tmp_path, "init", str(tmp_path / "new"), "--site-url", "https://partners example.com/")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: --site-url: 'https://partners example.com/' holds a space; remove it, or write it percent-encoded "
+        "as %20\n"
+    )
+    assert not (tmp_path / "new").exists()
+
+
+@pytest.mark.parametrize(
+    ("option", "config", "warned"),
+    [
+        ("0.0.0.0:8000", "", True),
+        ("[::]:8000", "", True),
+        ("192.168.1.20:8000", "", True),
+        ("127.0.0.1:8000", "", False),
+        ("localhost:8000", "", False),
+        (None, "dev_addr: 0.0.0.0:8000\n", True),
+        (None, "dev_addr: 127.0.0.1:9000\n", False),
+        (None, "", False),
+    ],
+)
+def test_serve_warns_when_other_machines_can_reach_it(
+    option: str | None,
+    config: str,
+    warned: bool,
+    project: Callable[..., Path],
+    cli: Callable[..., Result],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from generator import site
+
+    root = project()
+    (root / "mkdocs.yml").write_text((root / "mkdocs.yml").read_text() + config)
+    served: list[str | None] = []
+    monkeypatch.setattr(site, "serve", lambda config, docs, watch, addr: served.append(addr))
+    monkeypatch.chdir(root)
+    result = cli(root, "serve", *(("--dev-addr", option) if option else ()))
+    assert result.exit_code == 0, result.output
+    assert served == [option]
+    warning = "which other machines can reach: anyone on your network can read every partner page"
+    assert (warning in result.stderr) is warned, result.stderr

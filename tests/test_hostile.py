@@ -54,7 +54,7 @@ def catalogue(text: str) -> dict[str, str]:
               - name: note
                 label: {y("Note " + text)}
                 example: {y("ex " + text)}
-                pattern: "(?s).*"
+                pattern: "[^]*"
                 description: {y("Desc " + text)}
               - name: choice
                 label: Choice
@@ -101,7 +101,7 @@ def catalogue(text: str) -> dict[str, str]:
               prefix: "<b>{{{{"
               suffix: "}}}}</b>|`"
             name_pattern: "[a-z_]+"
-            docs: "javascript:alert(5)"
+            docs: "https://docs.evil.example/t?a=1&b=(2)*#x"
         """,
         "offers/traffic-sources/custom-source.yml": f"""
             id: custom-source

@@ -557,3 +557,32 @@ def test_a_request_computes_each_view_once_and_stays_a_plain_value() -> None:
     assert req.url_example() == "https://acme.trackdrive.com/api?caller_id=%2B13125550123"
     # What is kept does not make two equal requests differ.
     assert req == twin and twin.url_example() == req.url_example()
+
+
+def test_vicidial_writes_the_caller_id_as_its_phone_number_token() -> None:
+    """ViciDial's caller id is its lead's phone_number (vicidial.org/docs/CALL_URL_FEATURES.txt)."""
+    vicidial = BUILTIN["vicidial"]
+    assert vicidial.token("caller_id") == "--A--phone_number--B--"
+    assert vicidial.token("call_id") == "--A--lead_id--B--"
+
+
+def test_the_readme_table_of_built_in_platforms_is_what_the_code_does() -> None:
+    """Every well-known name the README's table gives a platform is the token the code writes for it."""
+    from conftest import REPO
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    section = text.split("### Built-in platforms", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    assert {row.split("`")[1] for row in rows} == set(BUILTIN)
+    checked = 0
+    for row in rows:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        platform = BUILTIN[cells[0].strip("`")]
+        if cells[-1] == "-":
+            continue
+        for item in cells[-1].split(", "):
+            name, _, token = item.partition(" → ")
+            expected = token.strip("`") if token else platform.token(name.strip("`"))
+            assert platform.token(name.strip("`")) == expected, (platform.id, item)
+            checked += 1
+    assert checked >= 12

@@ -274,3 +274,84 @@ def test_scan_finds_every_form_in_every_file(tmp_path: Path) -> None:
         Leak("environment variable X", "site/sitemap.xml.gz"),
     ]
     assert scan_trees({"site": site}, {"environment variable Y": "absent-value-123"}) == []
+
+
+def test_a_secret_with_capitals_is_found_as_written_and_in_every_case(tmp_path: Path) -> None:
+    """The scan's quick filter lowercases the file; a secret with capitals, written verbatim, is still found."""
+    secret = "Hk-5D1E0C7A92Qz"
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "verbatim.html").write_text(f"<p>key={secret}</p>")
+    (site / "upper.html").write_text(f"<p>key={secret.upper()}</p>")
+    (site / "lower.html").write_text(f"<p>key={secret.lower()}</p>")
+    (site / "clean.html").write_text("<p>key=hk-5d1e0c7a93qz</p>")
+    assert scan_trees({"site": site}, {"environment variable X": secret}) == [
+        Leak("environment variable X", "site/lower.html"),
+        Leak("environment variable X", "site/upper.html"),
+        Leak("environment variable X", "site/verbatim.html"),
+    ]
+
+
+# --------------------------------------------------------------------------- the credential scan is linear
+
+ONE_MB = 1_000_000
+ADVERSARIAL_VALUES = {
+    "letters": "a" * ONE_MB,  # every position starts a URL scheme: quadratic for a backtracking engine
+    "JWT starts": "-eyJ" * (ONE_MB // 4),  # every '-eyJ' starts a JSON Web Token that never ends
+    "assignments": "password=a1 " * (ONE_MB // 12),
+    "bearers": ("Bearer " + "a" * 10 + " ") * (ONE_MB // 18),
+    "white space": "Authorization:" + " " * ONE_MB,
+    "URL users": "a://b:" * (ONE_MB // 6),
+    "mixed": ("x-eyJ" + "a" * 20 + " https://u:" + "b" * 30 + " ") * (ONE_MB // 64),
+}
+
+
+class _Counting:
+    """A scan pattern that counts the characters handed to it."""
+
+    def __init__(self, inner: object, counts: list[int]) -> None:
+        self.inner = inner
+        self.counts = counts
+
+    def __getattr__(self, name: str) -> object:
+        method = getattr(self.inner, name)
+
+        def call(text: str, *args: object) -> object:
+            self.counts.append(len(text))
+            return method(text, *args)
+
+        return call
+
+
+def test_every_scan_of_catalogue_text_runs_on_the_linear_engine() -> None:
+    import re2
+
+    from generator import secrets
+
+    assert secrets.SCANNERS and all(isinstance(p, re2._Regexp) for p in secrets.SCANNERS)
+    for name in ("_VENDOR", "_AUTH_VALUE", "_URL_PASSWORD", "_ASSIGNMENT", "_PLACEHOLDER", "_ANY"):
+        assert getattr(secrets, name) in secrets.SCANNERS, name
+
+
+@pytest.mark.parametrize("name", sorted(ADVERSARIAL_VALUES))
+def test_the_credential_scan_reads_a_value_a_bounded_number_of_times(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each engine call is linear (RE2); the scan hands the engine at most 8 times the value's length in all.
+
+    Together: time linear in the value, whatever it holds.  (A timing is in bench/adversarial.py.)
+    """
+    from generator import secrets
+
+    value = ADVERSARIAL_VALUES[name]
+    counts: list[int] = []
+    for attr in ("_VENDOR", "_AUTH_VALUE", "_URL_PASSWORD", "_ASSIGNMENT", "_PLACEHOLDER"):
+        monkeypatch.setattr(secrets, attr, _Counting(getattr(secrets, attr), counts))
+    assert secrets.credential_in(value) is None
+    assert sum(counts) <= 8 * len(value), f"{len(counts)} calls read {sum(counts):,} characters"
+
+
+def test_a_credential_after_a_megabyte_of_adversarial_text_is_still_found() -> None:
+    for value in ADVERSARIAL_VALUES.values():
+        assert credential_in(value + " " + GITHUB) == "a GitHub token"
+        assert credential_in(value + " https://user:hunter2x@host/") == "a URL with a password"

@@ -11,12 +11,12 @@ import pytest
 from tools import REPO
 
 
-def _run_without_shellcheck(tmp_path: Path, required: str) -> subprocess.CompletedProcess[str]:
+def _run_without_shellcheck(tmp_path: Path, required: str, ci: str = "") -> subprocess.CompletedProcess[str]:
     bin_dir = tmp_path / "bin"  # a PATH with python and nothing else
     bin_dir.mkdir()
     (bin_dir / "python").symlink_to(sys.executable)
-    env = {k: v for k, v in os.environ.items() if k != "POSTDOCS_REQUIRE_TOOLS"}
-    env.update(PATH=str(bin_dir), POSTDOCS_REQUIRE_TOOLS=required)
+    env = {k: v for k, v in os.environ.items() if k not in ("POSTDOCS_REQUIRE_TOOLS", "CI")}
+    env.update(PATH=str(bin_dir), POSTDOCS_REQUIRE_TOOLS=required, CI=ci)
     return subprocess.run(
         [
             sys.executable,
@@ -37,9 +37,17 @@ def _run_without_shellcheck(tmp_path: Path, required: str) -> subprocess.Complet
     )
 
 
-@pytest.mark.parametrize(("required", "exit_code", "outcome"), [("1", 1, "1 failed"), ("", 0, "1 skipped")])
-def test_a_missing_tool(tmp_path: Path, required: str, exit_code: int, outcome: str) -> None:
-    proc = _run_without_shellcheck(tmp_path, required)
+@pytest.mark.parametrize(
+    ("required", "ci", "exit_code", "outcome"),
+    [
+        ("1", "", 1, "1 failed"),
+        ("", "", 0, "1 skipped"),
+        ("", "true", 1, "1 failed"),  # CI set: the tests remove it from their environment, but a proof is required
+        ("", "false", 0, "1 skipped"),
+    ],
+)
+def test_a_missing_tool(tmp_path: Path, required: str, ci: str, exit_code: int, outcome: str) -> None:
+    proc = _run_without_shellcheck(tmp_path, required, ci)
     assert proc.returncode == exit_code, proc.stdout + proc.stderr
     assert outcome in proc.stdout
     assert "shellcheck is needed to run this proof: not on PATH; install it: apt-get install shellcheck" in proc.stdout

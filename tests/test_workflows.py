@@ -157,3 +157,17 @@ def test_the_last_job_deletes_every_artifact_of_the_run(path: Path, tmp_path: Pa
         "api -X DELETE repos/acme/partners/actions/artifacts/101",
         "api -X DELETE repos/acme/partners/actions/artifacts/102",
     ]
+
+
+def test_every_step_that_runs_the_tests_requires_every_tool() -> None:
+    """In CI a missing interpreter, browser or checker must fail its test, never skip it."""
+    found = 0
+    for path in sorted((REPO / ".github" / "workflows").glob("*.yml")):
+        for job in load(path)["jobs"].values():
+            for step in steps(job):
+                if "pytest" in str(step.get("run", "")):
+                    found += 1
+                    assert step.get("env", {}).get("POSTDOCS_REQUIRE_TOOLS") == "1", (path.name, step.get("name"))
+    assert found >= 2
+    ci_run = (REPO / ".ci" / "run").read_text()
+    assert "export POSTDOCS_REQUIRE_TOOLS=1" in ci_run.split("\npytest", 1)[0]
