@@ -528,6 +528,8 @@ def _platforms(entries: list[Entry[PlatformFile]], problems: list[Problem]) -> d
             known=types.MappingProxyType(dict(spec.known)),
             builtin=False,
             docs=spec.docs,
+            every_outcome=spec.every_outcome,
+            steps=types.MappingProxyType({k: tuple(v) for k, v in spec.steps.items()}),
         )
     return out
 
