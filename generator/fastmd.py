@@ -542,9 +542,7 @@ def _is_loose(lines: list[str], i: int) -> bool:
     return i + 1 < n and bool(_OL.match(lines[i + 1]) or _UL.match(lines[i + 1]) or lines[i + 1].startswith("    "))
 
 
-def _loose_list(
-    lines: list[str], i: int, state: _State, pattern: re.Pattern[str], ordered: bool
-) -> tuple[str, int]:
+def _loose_list(lines: list[str], i: int, state: _State, pattern: re.Pattern[str], ordered: bool) -> tuple[str, int]:
     """A loose list in the one shape the templates write, and nothing else.
 
     Each item is one line (``1. text``), then, each after a blank line, blocks indented by four spaces
@@ -566,7 +564,7 @@ def _loose_list(
         body, i = _take_indented(lines, i)
         if body and not _blank(body[0]):  # pragma: no cover - the line after an item is blank (checked above)
             raise Unsupported("a list item continued without a blank line")
-        inner = [b for b in _blocks(_dedent(body), state)] if body else []
+        inner = list(_blocks(_dedent(body), state)) if body else []
         if any(block.startswith("<!--") for block in inner):
             raise Unsupported("an HTML comment inside a list item")
         content = "\n".join([f"<p>{inline(first.lstrip(), state.link)}</p>", *inner])

@@ -315,15 +315,29 @@ STEP_PART = re.compile(
 """A part of a canonical request a step refers to (see :class:`StepPart`)."""
 
 StepCondition = Literal[
-    "json", "query", "header_auth", "payload_auth", "headers", "no_headers", "revenue_token", "revenue_amount",
-    "revenue_none", "subdomain_token",
+    "json",
+    "query",
+    "header_auth",
+    "payload_auth",
+    "headers",
+    "no_headers",
+    "revenue_token",
+    "revenue_amount",
+    "revenue_none",
+    "subdomain_token",
 ]
 """When a step applies: the request has a JSON body (``json``) or its values in the URL (``query``); the
 postback authenticates with a header (``header_auth``) or ``auth_token`` in the payload (``payload_auth``); the
 request has headers (``headers``) or none (``no_headers``); how revenue is sent; a token in the host name."""
 
 Action = Literal[
-    "postback", "lead_post", "capture", "ping_post", "conversion_ringba", "conversion_retreaver", "conversion_url",
+    "postback",
+    "lead_post",
+    "capture",
+    "ping_post",
+    "conversion_ringba",
+    "conversion_retreaver",
+    "conversion_url",
 ]
 """What a partner does on its platform: a buyer's postback; a traffic source's lead post, capture, or ping and
 post; a traffic source receiving conversions through TrackDrive's Ringba or Retreaver global webhook or a URL."""
@@ -352,7 +366,9 @@ def _one_line(value: Any) -> str:
     return text
 
 
-StepText = Annotated[str, BeforeValidator(_one_line), WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 600})]
+StepText = Annotated[
+    str, BeforeValidator(_one_line), WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 600})
+]
 
 
 class StepPart(Model):

@@ -700,8 +700,17 @@ def _build_source(
             if source.conversion.type == "retreaver"
             else "conversion_url"
         )
-        steps += page_steps(Context(action, platform, shown, account.company, source.name, context.conditions,
-                                    call_id_field=choices.call_id_field))
+        steps += page_steps(
+            Context(
+                action,
+                platform,
+                shown,
+                account.company,
+                source.name,
+                context.conditions,
+                call_id_field=choices.call_id_field,
+            )
+        )
     return Built(requests, _source_setup(offer, source, conversion, choices), conversion, steps)
 
 
@@ -847,7 +856,7 @@ def _form(
 
 
 def _can_send(platform: Platform, form: str) -> bool:
-    """Can the platform send a request of this form?"""
+    """Whether the platform can send a request of this form."""
     if form == "json":
         return platform.json_body and "POST" in platform.methods
     return ("POST" if form == "post_url" else "GET") in platform.methods

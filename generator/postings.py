@@ -343,8 +343,10 @@ def _url_conversion(conv: UrlConversion, samples: dict[str, str]) -> Request:
 
 
 def ping_response_example(offer_id: str, source_id: str) -> dict[str, Any]:
-    """The shape of a ping's answer as TrackDrive's ping/post guide gives it (TD-PING): ``status``, then numbers
-    as numbers (values are samples)."""
+    """The shape of a ping's answer as TrackDrive's ping/post guide gives it (TD-PING).
+
+    ``status`` first, and numbers as numbers; the values are samples.
+    """
     ping = ping_id_example(offer_id, source_id)
     return {
         "status": "success",

@@ -200,7 +200,8 @@ def _parts(requests: tuple[Request, ...], part: StepPart, call_id_field: str = "
         return [Shown(part.ref, request.key, label or "Body (JSON)", body, "json")]
     if kind == "headers":
         return [
-            Shown(f"{part.ref}:{n}", request.key, label or n, f"{n}: {v}", "http") for n, v in request.headers_template()
+            Shown(f"{part.ref}:{n}", request.key, label or n, f"{n}: {v}", "http")
+            for n, v in request.headers_template()
         ]
     if kind == "header":
         for n, v in request.headers_template():
@@ -217,16 +218,19 @@ def _parts(requests: tuple[Request, ...], part: StepPart, call_id_field: str = "
     field = next((f for f in request.fields() if f.name == name), None)
     if field is None:
         raise StepError(f"step part {part.ref!r}: request {request.key!r} has no field {name!r}")
-    text = {"field": field.value.template(), "name": field.name, "pair": f"{field.name}={field.value.template()}"}
-    return [Shown(part.ref, request.key, label or field.name, text[kind], "text")]
+    shown = {"field": field.value.template(), "name": field.name, "pair": f"{field.name}={field.value.template()}"}
+    return [Shown(part.ref, request.key, label or field.name, shown[kind], "text")]
 
 
 # --------------------------------------------------------------------------- the registry
 
 
 def steps_for(platform: Platform, action: Action) -> tuple[Step, ...] | None:
-    """The steps of ``action`` on ``platform``; ``None`` when no source describes them (a custom platform
-    without its own steps): the page then says to follow the platform's own documentation."""
+    """The steps of ``action`` on ``platform``, or ``None`` when nothing describes them.
+
+    ``None`` means a custom platform without its own steps: the page then says to follow the platform's own
+    documentation.
+    """
     if action.startswith("conversion_"):
         return registry().get(("*", action), ())
     if platform.steps is not None:
@@ -241,7 +245,7 @@ def registry() -> Mapping[tuple[str, str], tuple[Step, ...]]:
 
     Built on first use: pydantic validates each step as strictly as a custom platform's.
     """
-    return MappingProxyType({key: tuple(steps) for key, steps in _BUILTIN().items()})
+    return MappingProxyType({key: tuple(steps) for key, steps in _builtin().items()})
 
 
 def _s(
@@ -270,7 +274,7 @@ def _s(
 _REQUEST = ("url", "method", "headers")
 
 
-def _BUILTIN() -> dict[tuple[str, str], list[Step]]:  # noqa: N802 - a table, named as one
+def _builtin() -> dict[tuple[str, str], list[Step]]:
     generic_where = "Where your system configures the requests it sends to other systems"
     return {
         # ------------------------------------------------------------------ buyers' postbacks
@@ -516,8 +520,7 @@ def _BUILTIN() -> dict[tuple[str, str], list[Step]]:  # noqa: N802 - a table, na
             (platform, action): [
                 _s(
                     generic_where if platform == "generic" else f"{where}",
-                    "Create a request with this method, URL and headers, sent for each call before it is "
-                    "transferred.",
+                    "Create a request with this method, URL and headers, sent for each call before it is transferred.",
                     "Data sent after the transfer reaches TrackDrive too late to be matched with the call.",
                     "SEED",
                     paste=_REQUEST,
