@@ -555,14 +555,15 @@ def _buyer_setup(
     who = buyer.contact.email if buyer.contact and buyer.contact.email else "the buyer's TrackDrive login e-mail"
     setup = [
         f"Edit buyer '{buyer.name}' > Team Access: add {who} to a team with permission to update calls "
-        "(permissions under Company > Teams). Without it every postback is refused.",
+        "(permissions under Company > Teams). Without it the postback does not work. "
+        "Source: TrackDrive's BASICS, Posting and Postbacks with TrackDrive.",
         f"Send trackdrive_call_uuid and trackdrive_subdomain to the buyer in the fields it named: "
         f"{stored[0].field} and {stored[1].field}.",
     ]
     if choices.revenue == "none":
         setup.append(
             f"Buyer '{buyer.name}' > Conversion Settings: 'API Postback' with the agreed revenue "
-            f"{choices.agreed_revenue}."
+            f"{choices.agreed_revenue}. Source: TrackDrive's BASICS, Posting and Postbacks with TrackDrive."
         )
     return tuple(setup)
 
@@ -741,7 +742,8 @@ def _source_setup(
         )
     elif conv.type == "url" and conversion is not None:
         setup.append(
-            f"Traffic source '{source.name}' > Triggers: on 'Traffic Source converted', fire a webhook "
+            f"Traffic source '{source.name}' > Triggers (or the offer's): on 'Traffic Source converted', "
+            "fire a webhook "
             f"{conversion.method} {conversion.url_template()}"
             + "".join(
                 f" (replace {p.text} with the value of the environment variable {p.name}; it is never written here)"

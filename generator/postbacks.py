@@ -83,8 +83,8 @@ def auth_placeholder(kind: Literal["header", "payload"], company: str) -> Placeh
             "basic_auth_token",
             BASIC_PLACEHOLDER,
             "TrackDrive's sources differ on whose token this is. Its Basic-auth article says the account that "
-            f"receives the postback: {company}'s. Its older guide says your own: in TrackDrive, switch to your "
-            "own account, open Integrations > API & Access Tokens and click New: Data Access 'Superuser Access', "
+            f"receives the postback, the one of {company}. Its older guide says your own: in TrackDrive, switch to "
+            "your own account, open Integrations > API & Access Tokens and click New: Data Access 'Superuser Access', "
             f"tick 'Grant unlimited access to all resources'; or one from {company}. Ask {company} which to use.",
         )
     return Placeholder(
