@@ -366,6 +366,20 @@ def _one_line(value: Any) -> str:
     return text
 
 
+STEP_SOURCE = re.compile(r"|https://[A-Za-z0-9.-]+(?:/[A-Za-z0-9._~/%-]*)?|[A-Z]{1,4}-[A-Z]{2,12}|SEED")
+
+
+def _step_source(value: Any) -> str:
+    text = _text(value)
+    if not STEP_SOURCE.fullmatch(text):
+        raise fail(
+            f"{text!r} is not a source",
+            "give the https address of the documentation page (no query string or fragment), or leave it out",
+        )
+    return text
+
+
+StepSource = Annotated[str, BeforeValidator(_step_source), _pattern(STEP_SOURCE)]
 StepText = Annotated[
     str, BeforeValidator(_one_line), WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 600})
 ]
@@ -398,7 +412,7 @@ class Step(Model):
     """Parts of the request to paste, each rendered from the canonical request."""
     prevents: StepText
     """The mistake this step prevents (what goes wrong without it)."""
-    source: str = ""
+    source: StepSource = ""
     """The platform's documentation page this step comes from (an https address), or the id of a fact in the
     project's domain notes (like V-DISPO). Every built-in step has one; a custom platform's may leave it empty."""
     when: list[StepCondition] = Field(default_factory=list)

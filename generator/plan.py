@@ -31,7 +31,7 @@ from .postings import (
     ping_response_example,
 )
 from .secrets import ref_name
-from .steps import Context, PageStep, Shown, resolve, steps_for
+from .steps import Context, PageStep, Shown, StepError, resolve, steps_for
 from .yamlsource import Document
 
 FORM_LABEL = {
@@ -353,7 +353,8 @@ def _plan_buyer(
     choices = _buyer_choices(offer_entry, index, pair, buyer_entry, platform, problems)
     if choices is None:
         return None
-    return _buyer_page(account, offer_entry.model, pair, buyer_entry.model, platform, choices, slot)
+    page = _buyer_page(account, offer_entry.model, pair, buyer_entry.model, platform, choices, slot)
+    return _check_custom_steps(page, buyer_entry.doc, problems)
 
 
 def _plan_source(
@@ -374,7 +375,27 @@ def _plan_source(
     choices = _source_choices(offer_entry, index, pair, source_entry, platform, uncarried[platform.id], problems)
     if choices is None:
         return None
-    return _source_page(account, offer, pair, source_entry.model, platform, choices, slot)
+    page = _source_page(account, offer, pair, source_entry.model, platform, choices, slot)
+    return _check_custom_steps(page, source_entry.doc, problems)
+
+
+def _check_custom_steps(page: Page, doc: Document, problems: list[Problem]) -> Page | None:
+    """A custom platform's own steps must name parts this page's requests have: resolved now, not at build."""
+    if not page.platform.steps:
+        return page
+    try:
+        page.steps  # noqa: B018 - resolving them is the check
+    except StepError as exc:
+        problems.append(
+            doc.problem(
+                ("platform",),
+                f"platform {page.platform.id!r} has a step that does not fit offer {page.offer.id!r}: {exc}",
+                "limit the step with when: (json, query, headers...) or name a part this request has, in "
+                f"platforms/{page.platform.id}.yml",
+            )
+        )
+        return None
+    return page
 
 
 # --------------------------------------------------------------------------- buyers

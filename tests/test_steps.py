@@ -68,7 +68,7 @@ def test_every_built_in_step_names_its_source() -> None:
 
 def test_the_walk_fails_on_a_step_without_a_source() -> None:
     bad = Step.model_validate({"where": "Somewhere", "do": "Do it.", "prevents": "Nothing."})
-    invented = Step.model_validate({"where": "Here", "do": "Do.", "prevents": "X.", "source": "RB-NOT-A-FACT"})
+    invented = Step.model_validate({"where": "Here", "do": "Do.", "prevents": "X.", "source": "RB-NOPE"})
     assert unsourced({("ringba", "postback"): (bad, invented)}) == [
         "('ringba', 'postback') step 1: Somewhere",
         "('ringba', 'postback') step 2: Here",
@@ -330,4 +330,57 @@ def test_a_custom_platform_s_own_steps_are_used(tmp_path: Path) -> None:
     assert [(p.label, p.text) for p in step.parts] == [
         ("URL", page.requests[0].url_template()),
         ("HTTP method", page.requests[0].method),
+    ]
+
+
+def test_a_custom_step_naming_a_part_its_request_lacks_is_a_located_problem(tmp_path: Path) -> None:
+    platform = textwrap.dedent("""
+        id: dialbox
+        name: DialBox
+        token:
+          pattern: "{{{name}}}"
+        json_body: false
+        steps:
+          postback:
+            - where: "DialBox: Settings"
+              do: Paste the body.
+              paste: [{ref: body}]
+              prevents: Nothing arrives.
+    """)
+    with pytest.raises(DataError) as exc:
+        plan_from(tmp_path, platforms__dialbox_yml=platform, buyers__sunbuyer_yml=buyer("dialbox", "revenue: 9.00\n"))
+    (problem,) = exc.value.problems
+    assert (problem.file.endswith("buyers/sunbuyer.yml"), problem.field) == (True, "platform")
+    assert problem.message == (
+        "platform 'dialbox' has a step that does not fit offer 'solar': step part 'body': request 'postback' has "
+        "no JSON body"
+    )
+
+
+def test_a_custom_step_s_source_is_an_address_or_a_known_fact(tmp_path: Path) -> None:
+    platform = textwrap.dedent("""
+        id: dialbox
+        name: DialBox
+        token:
+          pattern: "{{{name}}}"
+        steps:
+          postback:
+            - where: "DialBox: Settings"
+              do: Paste the URL.
+              prevents: Nothing arrives.
+              source: XX-NOPE
+            - where: "DialBox: Settings"
+              do: Paste the URL.
+              prevents: Nothing arrives.
+              source: "ftp://docs.dialbox.example"
+    """)
+    with pytest.raises(DataError) as exc:
+        plan_from(tmp_path, platforms__dialbox_yml=platform, buyers__sunbuyer_yml=buyer("dialbox", "revenue: 9.00\n"))
+    found = {(p.field, p.message) for p in exc.value.problems}
+    assert ("steps.postback[1].source", "'ftp://docs.dialbox.example' is not a source") in found
+    platform = platform.replace('source: "ftp://docs.dialbox.example"', "source: https://docs.dialbox.example/x")
+    with pytest.raises(DataError) as exc:
+        plan_from(tmp_path, platforms__dialbox_yml=platform, buyers__sunbuyer_yml=buyer("dialbox", "revenue: 9.00\n"))
+    assert [(p.field, p.message) for p in exc.value.problems] == [
+        ("steps.postback[0].source", "'XX-NOPE' is not a fact postdocs knows")
     ]
