@@ -29,7 +29,7 @@ BUYERS = [
     # platform, extra YAML
     ("ringba", "form: json\nrevenue:\n  token: payout\n"),
     ("ringba", "auth: payload\nrevenue: 30.00\n"),
-    ("vicidial", "stores:\n  trackdrive_call_uuid: vendor_lead_code\nrevenue: 25.00\n"),
+    ("vicidial", "stores:\n  trackdrive_call_uuid: vendor_lead_code\nrevenue: 25.00\nsale_statuses: [SALE]\n"),
     ("retreaver", "auth: payload\nrevenue: none\n"),
     ("trackdrive", "form: post_url\nsubdomain: token\nrevenue:\n  token: revenue\n"),
     ("generic", "subdomain: token\nform: get\nrevenue:\n  token: sale_amount\n"),

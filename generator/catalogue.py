@@ -35,6 +35,7 @@ from .models import Account, Buyer, Offer, PlatformFile, TrafficSource
 from .platforms import BUILTIN, Platform
 from .secrets import credential_problems
 from .state import code_digest
+from .steps import FACTS, source_of
 from .writer import KeptMap
 from .yamlsource import Document, Loc, dotted, parse_document
 
@@ -638,6 +639,16 @@ def _platforms(entries: list[Entry[PlatformFile]], problems: list[Problem]) -> d
                     "set headers: true, or json_body: false",
                 )
             )
+        for action, steps in spec.steps.items():
+            for i, step in enumerate(steps):
+                if step.source and source_of(step.source) is None:
+                    problems.append(
+                        entry.doc.problem(
+                            ("steps", action, i, "source"),
+                            f"{step.source!r} is not a fact postdocs knows",
+                            f"give the https address of the documentation page, or one of {', '.join(FACTS)}",
+                        )
+                    )
         prefix, suffix = spec.token.parts()
         out[key] = Platform(
             id=key,
@@ -652,6 +663,8 @@ def _platforms(entries: list[Entry[PlatformFile]], problems: list[Problem]) -> d
             known=types.MappingProxyType(dict(spec.known)),
             builtin=False,
             docs=spec.docs,
+            every_outcome=spec.every_outcome,
+            steps=types.MappingProxyType({k: tuple(v) for k, v in spec.steps.items()}),
         )
     return out
 

@@ -372,7 +372,7 @@ def _blocks(lines: list[str], state: _State) -> Iterator[str]:
             yield _table(rows, state.link)
             continue
         if _OL.match(line) or _UL.match(line):
-            items, i = _list(lines, i, state.link)
+            items, i = _list(lines, i, state)
             yield items
             continue
         if line.startswith(("    ", "\t", "#", ">", "!!!", "===", "---", "- ", "* ", "+ ")):
@@ -505,9 +505,12 @@ def table_row(row: str, width: int, link: Linker = _same) -> str:
     return html_out
 
 
-def _list(lines: list[str], i: int, link: Linker) -> tuple[str, int]:
+def _list(lines: list[str], i: int, state: _State) -> tuple[str, int]:
     ordered = bool(_OL.match(lines[i]))
     pattern = _OL if ordered else _UL
+    if _is_loose(lines, i):
+        return _loose_list(lines, i, state, pattern, ordered)
+    link = state.link
     items: list[list[str]] = []
     n = len(lines)
     while i < n:
@@ -523,9 +526,59 @@ def _list(lines: list[str], i: int, link: Linker) -> tuple[str, int]:
             break
         i += 1
     if i < n and _blank(lines[i]) and i + 1 < n and (pattern.match(lines[i + 1]) or lines[i + 1].startswith("   ")):
-        raise Unsupported("loose list")
+        raise Unsupported("loose list")  # pragma: no cover - such a list is read by _loose_list
     tag = "ol" if ordered else "ul"
     if any(line.endswith("  ") for item in items for line in item[:-1]):
         raise Unsupported("two spaces at the end of a line (a line break)")
     body = "\n".join("<li>" + inline("\n".join(item).lstrip(), link) + "</li>" for item in items)
     return f"<{tag}>\n{body}\n</{tag}>", i
+
+
+def _is_loose(lines: list[str], i: int) -> bool:
+    """True when the list's first blank line is followed by an item (of either kind) or by indented content."""
+    n = len(lines)
+    while i < n and not _blank(lines[i]):
+        i += 1
+    return i + 1 < n and bool(_OL.match(lines[i + 1]) or _UL.match(lines[i + 1]) or lines[i + 1].startswith("    "))
+
+
+def _loose_list(lines: list[str], i: int, state: _State, pattern: re.Pattern[str], ordered: bool) -> tuple[str, int]:
+    """A loose list in the one shape the templates write, and nothing else.
+
+    Each item is one line (``1. text``), then, each after a blank line, blocks indented by four spaces
+    (paragraphs, fenced code, admonitions...); items are separated by a blank line.  Python-Markdown wraps
+    each item's first line in a paragraph and converts the indented blocks as a page of their own.
+    """
+    n = len(lines)
+    items: list[str] = []
+    while i < n:
+        m = pattern.match(lines[i])
+        if m is None:
+            break
+        first = m.group(2) if ordered else m.group(1)
+        if not first.strip() or first.endswith("  "):
+            raise Unsupported("a list item without text, or with a line break")
+        i += 1
+        if i < n and not _blank(lines[i]):
+            raise Unsupported("a list item of more than one line")
+        body, i = _take_indented(lines, i)
+        if body and not _blank(body[0]):  # pragma: no cover - the line after an item is blank (checked above)
+            raise Unsupported("a list item continued without a blank line")
+        inner = list(_blocks(_dedent(body), state)) if body else []
+        if any(block.startswith("<!--") for block in inner):
+            raise Unsupported("an HTML comment inside a list item")
+        content = "\n".join([f"<p>{inline(first.lstrip(), state.link)}</p>", *inner])
+        items.append(f"<li>\n{content}\n</li>")
+        j = i
+        while j < n and _blank(lines[j]):
+            j += 1
+        if j < n and pattern.match(lines[j]) and j > i:
+            i = j
+            continue
+        if j < n and (_OL.match(lines[j]) or _UL.match(lines[j])):
+            raise Unsupported("a list of the other kind right after a loose list")
+        if j < n and j == i:
+            raise Unsupported("a line right after a list item, neither an item nor indented")
+        break
+    tag = "ol" if ordered else "ul"
+    return f"<{tag}>\n" + "\n".join(items) + f"\n</{tag}>", i

@@ -140,6 +140,21 @@ def _digits(value: Any) -> str:
     return text
 
 
+_STATUS = re.compile(r"[A-Za-z0-9_]{1,6}")
+
+
+def _status(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise fail(f"must be a status code, not {_kind(value)}", "write the status code, like SALE")
+    text = str(value)
+    if not _STATUS.fullmatch(text):
+        raise fail(
+            f"{text!r} is not a call status code",
+            "write the status code as the dialer shows it: 1-6 letters, digits or '_', like SALE",
+        )
+    return text
+
+
 def _lead_token(value: Any) -> str:
     text = _text(value)
     if not _LEAD_TOKEN.fullmatch(text):
@@ -240,6 +255,7 @@ TrackDriveId = Annotated[
     ),
 ]
 LeadToken = Annotated[str, BeforeValidator(_lead_token), _pattern(_LEAD_TOKEN)]
+StatusCode = Annotated[str, BeforeValidator(_status), _pattern(_STATUS)]
 BaseUrl = Annotated[str, BeforeValidator(_base_url), WithJsonSchema({"type": "string", "format": "uri"})]
 TokenRef = Annotated[
     str, BeforeValidator(_token_ref), WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 128})
@@ -330,6 +346,117 @@ class TokenWrapper(Model):
         return self.prefix or "", self.suffix or ""
 
 
+STEP_PART = re.compile(
+    r"(?:(?:postback|lead|capture|ping|post|conversion)\.)?"
+    r"(?:url|method|headers|body|query|(?:header|field|name|pair):[A-Za-z0-9_.\[\]-]{1,64})"
+)
+"""A part of a canonical request a step refers to (see :class:`StepPart`)."""
+
+StepCondition = Literal[
+    "json",
+    "query",
+    "header_auth",
+    "payload_auth",
+    "headers",
+    "no_headers",
+    "revenue_token",
+    "revenue_amount",
+    "revenue_none",
+    "subdomain_token",
+]
+"""When a step applies: the request has a JSON body (``json``) or its values in the URL (``query``); the
+postback authenticates with a header (``header_auth``) or ``auth_token`` in the payload (``payload_auth``); the
+request has headers (``headers``) or none (``no_headers``); how revenue is sent; a token in the host name."""
+
+Action = Literal[
+    "postback",
+    "lead_post",
+    "capture",
+    "ping_post",
+    "conversion_ringba",
+    "conversion_retreaver",
+    "conversion_url",
+]
+"""What a partner does on its platform: a buyer's postback; a traffic source's lead post, capture, or ping and
+post; a traffic source receiving conversions through TrackDrive's Ringba or Retreaver global webhook or a URL."""
+
+
+def _step_part(value: Any) -> str:
+    text = _text(value)
+    if not STEP_PART.fullmatch(text):
+        raise fail(
+            f"{text!r} is not a part of a request",
+            "write url, method, headers, body, query, header:<Name>, field:<name>, name:<field> or pair:<field>, "
+            "optionally after the request's key and a dot (ping.url, post.body, conversion.name:call_id)",
+        )
+    return text
+
+
+PartRef = Annotated[str, BeforeValidator(_step_part), _pattern(STEP_PART)]
+
+
+def _one_line(value: Any) -> str:
+    text = _text(value)
+    if not text.strip():
+        raise fail("must not be empty", "write one sentence")
+    if "\n" in text or len(text) > 600:
+        raise fail("must be one line of at most 600 characters", "split it into two steps")
+    return text
+
+
+STEP_SOURCE = re.compile(r"|https://[A-Za-z0-9.-]+(?:/[A-Za-z0-9._~/%-]*)?|[A-Z]{1,4}-[A-Z]{2,12}|SEED")
+
+
+def _step_source(value: Any) -> str:
+    text = _text(value)
+    if not STEP_SOURCE.fullmatch(text):
+        raise fail(
+            f"{text!r} is not a source",
+            "give the https address of the documentation page (no query string or fragment), or leave it out",
+        )
+    return text
+
+
+StepSource = Annotated[str, BeforeValidator(_step_source), _pattern(STEP_SOURCE)]
+StepText = Annotated[
+    str, BeforeValidator(_one_line), WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 600})
+]
+
+
+class StepPart(Model):
+    """A part of the pair's canonical request that a step shows, rendered from the request (never retyped)."""
+
+    ref: PartRef
+    """Which part: ``url``, ``method``, ``headers`` (each header), ``body`` (the JSON body), ``query`` (every
+    query field as name=value), ``header:<Name>`` (one header), ``field:<name>`` (one field's value),
+    ``name:<name>`` (one field's name), ``pair:<name>`` (one field as name=value). Prefix a request's key to
+    pick one of a page's requests: ``ping.url``, ``post.body``, ``conversion.name:call_id``; without it, the
+    page's first request."""
+    label: str = ""
+    """What the partner's platform calls the box this part goes into, like ``Call Token``."""
+
+
+class Step(Model):
+    """One thing a partner does on its platform, in order: where, what to type or paste, and why."""
+
+    where: StepText
+    """Where in the platform: a menu path, a screen, a setting, the event or trigger that fires the request."""
+    do: StepText
+    """What to do there, in one sentence. ``{company}``, ``{platform}``, ``{sale_statuses}``, ``{partner}`` are
+    replaced by the offer owner's company, the platform's name, the buyer's sale statuses and the partner's name."""
+    enter: str = ""
+    """A fixed setting value to type that is not part of the request (like ``ALT``)."""
+    paste: list[StepPart] = Field(default_factory=list)
+    """Parts of the request to paste, each rendered from the canonical request."""
+    prevents: StepText
+    """The mistake this step prevents (what goes wrong without it)."""
+    source: StepSource = ""
+    """The platform's documentation page this step comes from (an https address), or the id of a fact in the
+    project's domain notes (like V-DISPO). Every built-in step has one; a custom platform's may leave it empty."""
+    when: list[StepCondition] = Field(default_factory=list)
+    """The step applies only when every condition holds (empty: always)."""
+
+
 class PlatformFile(Model):
     """``platforms/<id>.yml``: a platform that is not built in, with its own token syntax."""
 
@@ -354,7 +481,13 @@ class PlatformFile(Model):
     known: dict[str, str] = Field(default_factory=dict)
     """Its own token names for common values: caller_id, call_id, payout, revenue."""
     docs: Annotated[str, BeforeValidator(_docs_url), WithJsonSchema({"type": "string"})] = ""
-    """Where the platform documents its tokens (an http(s) URL)."""
+    """Where the platform documents its tokens (an http(s) URL; without ``steps``, where partners find the rest)."""
+    every_outcome: bool = False
+    """Does the platform fire its postback on every call outcome (like ViciDial's Dispo Call URL), so that a buyer
+    must name the statuses that mean a sale (``sale_statuses``)?"""
+    steps: dict[Action, list[Step]] = Field(default_factory=dict)
+    """Setup steps on this platform, by what the partner does: postback, lead_post, capture, ping_post. Without
+    steps for an action, its pages say plainly that the platform's own documentation must be followed."""
 
 
 # --------------------------------------------------------------------------- offers
@@ -609,6 +742,9 @@ class Buyer(Model):
     """Revenue sent back: an amount, ``{token: payout}``, or ``none``."""
     post_call_tokens: list[ExtraToken] = Field(default_factory=list)
     """Extra data sent back inside post_call_tokens."""
+    sale_statuses: list[StatusCode] | None = Field(default=None, min_length=1)
+    """On a platform that fires its postback on every call outcome (ViciDial's Dispo Call URL): the statuses
+    that mean a converted call, like ``[SALE, XFER]``. The postback is set to fire for exactly these."""
     contact: Contact | None = None
     """Who to contact at the buyer (owner's list only)."""
 

@@ -31,6 +31,7 @@ from .postings import (
     ping_response_example,
 )
 from .secrets import ref_name
+from .steps import Context, PageStep, Shown, StepError, resolve, steps_for
 from .yamlsource import Document
 
 FORM_LABEL = {
@@ -50,6 +51,8 @@ class Built:
     """Steps the offer owner takes in TrackDrive before the page works."""
     conversion: Request | None = None
     """What TrackDrive sends the source when a call converts."""
+    steps: tuple[PageStep, ...] = ()
+    """What the partner does on its platform, in order, each part rendered from the requests above."""
 
 
 class Slot(NamedTuple):
@@ -165,6 +168,11 @@ class Page:
     def conversion(self) -> Request | None:
         """What TrackDrive sends the source when a call converts."""
         return self.built.conversion
+
+    @property
+    def steps(self) -> tuple[PageStep, ...]:
+        """The partner's setup steps on its platform, resolved for this page (plain, frozen data)."""
+        return self.built.steps
 
 
 class Pages(Sequence[Page]):
@@ -345,7 +353,8 @@ def _plan_buyer(
     choices = _buyer_choices(offer_entry, index, pair, buyer_entry, platform, problems)
     if choices is None:
         return None
-    return _buyer_page(account, offer_entry.model, pair, buyer_entry.model, platform, choices, slot)
+    page = _buyer_page(account, offer_entry.model, pair, buyer_entry.model, platform, choices, slot)
+    return _check_custom_steps(page, buyer_entry.doc, problems)
 
 
 def _plan_source(
@@ -366,7 +375,27 @@ def _plan_source(
     choices = _source_choices(offer_entry, index, pair, source_entry, platform, uncarried[platform.id], problems)
     if choices is None:
         return None
-    return _source_page(account, offer, pair, source_entry.model, platform, choices, slot)
+    page = _source_page(account, offer, pair, source_entry.model, platform, choices, slot)
+    return _check_custom_steps(page, source_entry.doc, problems)
+
+
+def _check_custom_steps(page: Page, doc: Document, problems: list[Problem]) -> Page | None:
+    """A custom platform's own steps must name parts this page's requests have: resolved now, not at build."""
+    if not page.platform.steps:
+        return page
+    try:
+        page.steps  # noqa: B018 - resolving them is the check
+    except StepError as exc:
+        problems.append(
+            doc.problem(
+                ("platform",),
+                f"platform {page.platform.id!r} has a step that does not fit offer {page.offer.id!r}: {exc}",
+                "limit the step with when: (json, query, headers...) or name a part this request has, in "
+                f"platforms/{page.platform.id}.yml",
+            )
+        )
+        return None
+    return page
 
 
 # --------------------------------------------------------------------------- buyers
@@ -388,8 +417,15 @@ def _buyer_choices(
 
     auth: Literal["header", "payload"]
     if buyer.auth is None:
-        auth = "header" if platform.headers else "payload"
-        if auth == "payload":
+        plain = bool(platform.advanced) and form != "json"
+        auth = "header" if platform.headers and not plain else "payload"
+        if plain:
+            notes.append(
+                f"A standard {platform.name} webhook sends no headers, so the postback carries your TrackDrive "
+                f"auth_token in its URL. For an Authorization header, ask for auth: header: the steps then go "
+                f"through {platform.advanced}."
+            )
+        elif auth == "payload":
             notes.append(
                 f"{platform.name} cannot send custom headers, so the postback carries your TrackDrive "
                 "auth_token in its payload instead of an Authorization header."
@@ -405,6 +441,26 @@ def _buyer_choices(
         auth = "payload"
     else:
         auth = buyer.auth
+
+    if platform.every_outcome and buyer.sale_statuses is None:
+        problems.append(
+            doc.problem(
+                ("platform",),
+                f"{platform.name} fires its postback on every call outcome, so this postback, which sets "
+                "buyer_converted, would mark every call converted",
+                "add sale_statuses: the statuses that mean a converted call, like sale_statuses: [SALE, XFER]",
+            )
+        )
+    elif not platform.every_outcome and buyer.sale_statuses is not None:
+        problems.append(
+            doc.problem(
+                ("sale_statuses",),
+                f"{platform.name} fires the postback on an event of its own, not on every call outcome: "
+                "sale_statuses would not be used",
+                "remove sale_statuses (the steps say which event fires the postback)",
+                key=True,
+            )
+        )
 
     if buyer.subdomain == "token" and not platform.host_tokens:
         problems.append(
@@ -457,7 +513,15 @@ def _buyer_choices(
     if len(problems) > before:
         return None
     return BuyerChoices(
-        form, auth, buyer.subdomain, kind, value, example, agreed if kind == "none" else None, tuple(notes)
+        form,
+        auth,
+        buyer.subdomain,
+        kind,
+        value,
+        example,
+        agreed if kind == "none" else None,
+        tuple(notes),
+        tuple(buyer.sale_statuses or ()),
     )
 
 
@@ -492,7 +556,16 @@ def _build_buyer(
     stored: Callable[[], tuple[Stored, ...]],
 ) -> Built:
     request = build_postback(account, offer, buyer, pair, platform, choices)
-    return Built((request,), _buyer_setup(buyer, choices, stored))
+    context = Context(
+        "postback",
+        platform,
+        (request,),
+        account.company,
+        buyer.name,
+        _conditions(request, choices),
+        tuple(buyer.sale_statuses or ()),
+    )
+    return Built((request,), _buyer_setup(buyer, choices, stored), steps=page_steps(context))
 
 
 def _buyer_setup(
@@ -503,14 +576,15 @@ def _buyer_setup(
     who = buyer.contact.email if buyer.contact and buyer.contact.email else "the buyer's TrackDrive login e-mail"
     setup = [
         f"Edit buyer '{buyer.name}' > Team Access: add {who} to a team with permission to update calls "
-        "(permissions under Company > Teams). Without it every postback is refused.",
+        "(permissions under Company > Teams). Without it the postback does not work. "
+        "Source: TrackDrive's BASICS, Posting and Postbacks with TrackDrive.",
         f"Send trackdrive_call_uuid and trackdrive_subdomain to the buyer in the fields it named: "
         f"{stored[0].field} and {stored[1].field}.",
     ]
     if choices.revenue == "none":
         setup.append(
             f"Buyer '{buyer.name}' > Conversion Settings: 'API Postback' with the agreed revenue "
-            f"{choices.agreed_revenue}."
+            f"{choices.agreed_revenue}. Source: TrackDrive's BASICS, Posting and Postbacks with TrackDrive."
         )
     return tuple(setup)
 
@@ -545,9 +619,12 @@ def _source_choices(
             )
             return None
         if source.form == "get":
+            possible = [f for f in ("json", "post_url") if _can_send(platform, f)]
             problems.append(
                 doc.problem(
-                    ("form",), f"TrackDrive's {intake} endpoint takes POST only", "use form: json or form: post_url"
+                    ("form",),
+                    f"TrackDrive's {intake} endpoint takes POST only",
+                    "use " + " or ".join(f"form: {f}" for f in possible),
                 )
             )
     if intake == "ping_post" and not platform.headers:
@@ -560,7 +637,16 @@ def _source_choices(
             )
         )
         return None
-    form = _form(source.form, platform, doc, problems, notes, what="the post")
+    form = _form(
+        source.form if not (intake != "ping_post" and source.form == "get") else "post_url",
+        platform,
+        doc,
+        problems,
+        notes,
+        what="the post",
+        accepted=("json", "post_url", "get") if intake == "ping_post" else ("json", "post_url"),
+        prefer_json=intake == "ping_post",
+    )
     call_id_field = default_call_id_field(source)
     _check_token(platform, source.field_tokens.get(call_id_field, "call_id"), doc, ("call_id_field",), problems)
     for i in uncarried:
@@ -618,7 +704,37 @@ def _build_source(
 ) -> Built:
     requests = build_intake(account, offer, source, platform, choices)
     conversion = build_conversion(offer, source, pair, choices)
-    return Built(requests, _source_setup(offer, source, conversion, choices), conversion)
+    shown = (*requests, conversion) if conversion is not None else requests
+    context = Context(
+        offer.intake.method,
+        platform,
+        shown,
+        account.company,
+        source.name,
+        _conditions(requests[0], None),
+        call_id_field=choices.call_id_field,
+    )
+    steps = page_steps(context)
+    if source.conversion.type != "none":
+        action: Literal["conversion_ringba", "conversion_retreaver", "conversion_url"] = (
+            "conversion_ringba"
+            if source.conversion.type == "ringba"
+            else "conversion_retreaver"
+            if source.conversion.type == "retreaver"
+            else "conversion_url"
+        )
+        steps += page_steps(
+            Context(
+                action,
+                platform,
+                shown,
+                account.company,
+                source.name,
+                context.conditions,
+                call_id_field=choices.call_id_field,
+            )
+        )
+    return Built(requests, _source_setup(offer, source, conversion, choices), conversion, steps)
 
 
 def _source_setup_only(
@@ -637,14 +753,19 @@ def _source_setup(
     conv = source.conversion
     if conv.type == "ringba":
         setup.append(
-            f"Traffic source '{source.name}' > Ringba global webhook: enter the source's webhook code "
-            f"(the value of the environment variable {ref_name(conv.code)}; it is never written here)."
+            f"Traffic source '{source.name}': set up TrackDrive's Ringba global webhook with the source's webhook "
+            f"code (the value of the environment variable {ref_name(conv.code)}; it is never written here). "
+            "Source: support.trackdrive.com/integrations/postback-trackdrive-buyer-to-ringba-traffic-source."
         )
     elif conv.type == "retreaver":
-        setup.append(f"Traffic source '{source.name}': enable the Retreaver global webhook (no code needed).")
+        setup.append(
+            f"Traffic source '{source.name}': use TrackDrive's Retreaver global webhook (no code needed). "
+            "Source: TrackDrive's BASICS, Posting and Postbacks with TrackDrive."
+        )
     elif conv.type == "url" and conversion is not None:
         setup.append(
-            f"Traffic source '{source.name}' > Triggers: on 'Traffic Source converted', fire a webhook "
+            f"Traffic source '{source.name}' > Triggers (or the offer's): on 'Traffic Source converted', "
+            "fire a webhook "
             f"{conversion.method} {conversion.url_template()}"
             + "".join(
                 f" (replace {p.text} with the value of the environment variable {p.name}; it is never written here)"
@@ -654,9 +775,57 @@ def _source_setup(
     if offer.intake.method == "ping_post":
         setup.append(
             f"Create an access token for the inbound webhook '{offer.intake.vanity_uri}' and send it to "
-            f"'{source.name}' privately (it is not on the page)."
+            f"'{source.name}' privately (it is not on the page). "
+            "Source: support.trackdrive.com/articles/authenticating-inbound-webhooks."
         )
     return tuple(setup)
+
+
+# --------------------------------------------------------------------------- setup steps
+
+
+def page_steps(context: Context) -> tuple[PageStep, ...]:
+    """The page's steps for one action; for a platform no source describes, one plain step saying so."""
+    steps = steps_for(context.platform, context.action)
+    if steps is not None:
+        return resolve(context, steps)
+    platform = context.platform
+    parts: list[Shown] = []
+    for request in context.requests:
+        if request.sender != "partner":
+            continue
+        prefix = f"{request.key}." if len(context.requests) > 1 else ""
+        parts.append(Shown(f"{prefix}method", request.key, "Method", request.method, "text"))
+        parts.append(Shown(f"{prefix}url", request.key, "URL", request.url_template(), "text"))
+        parts.extend(
+            Shown(f"{prefix}header:{n}", request.key, n, f"{n}: {v}", "http") for n, v in request.headers_template()
+        )
+        body = request.body_template()
+        if body is not None:
+            parts.append(Shown(f"{prefix}body", request.key, "Body (JSON)", body, "json"))
+    docs = f" ({platform.docs})" if platform.docs else ""
+    return (
+        PageStep(
+            where=f"{platform.name}: not described here",
+            do=f"Follow {platform.name}'s own documentation{docs} for where each of these parts goes; this page "
+            "gives the exact values.",
+            prevents="Steps invented for a platform nobody documented here would send you to the wrong place.",
+            enter="",
+            parts=tuple(parts),
+            source=None,
+        ),
+    )
+
+
+def _conditions(request: Request, choices: BuyerChoices | None) -> frozenset[str]:
+    """The conditions a step's ``when`` is checked against, from the page's first request and choices."""
+    out = {"json" if request.body is not None else "query", "headers" if request.headers else "no_headers"}
+    if choices is not None:
+        out.add("header_auth" if choices.auth == "header" else "payload_auth")
+        out.add(f"revenue_{choices.revenue}")
+        if choices.subdomain == "token":
+            out.add("subdomain_token")
+    return frozenset(out)
 
 
 # --------------------------------------------------------------------------- shared rules
@@ -670,29 +839,51 @@ def _form(
     notes: list[str],
     *,
     what: str,
+    accepted: tuple[Literal["json", "post_url", "get"], ...] = ("json", "post_url", "get"),
+    prefer_json: bool = False,
 ) -> Literal["json", "post_url", "get"]:
-    """The request form: the explicit choice if the platform can send it, else the best it can."""
+    """The request form: the explicit choice if the platform can send it, else the best it can.
+
+    ``accepted``: the forms the TrackDrive endpoint takes (the lead API takes POST only). A refused choice's hint
+    names only forms that the platform can send and the endpoint accepts. ``prefer_json``: the request needs what
+    only a JSON-capable tool sends anyway (ping/post's header on Retreaver), so JSON is the default there too.
+    """
     can_post = "POST" in platform.methods
+    possible = tuple(f for f in accepted if _can_send(platform, f))
     if chosen is None:
-        if platform.json_body and can_post:
+        if platform.json_body and can_post and (not platform.advanced or prefer_json) and "json" in accepted:
             return "json"
-        form: Literal["json", "post_url", "get"] = "post_url" if can_post else "get"
-        reason = "cannot send a JSON body" if can_post else "can only send GET requests"
-        notes.append(f"{platform.name} {reason}, so {what} is sent as {FORM_LABEL[form]}.")
-        return form
-    if chosen == "json" and not platform.json_body:
-        problems.append(
-            doc.problem(
-                ("form",),
-                f"{platform.name} cannot send a JSON body",
-                "use form: post_url or form: get (values in the query string)",
+        form: Literal["json", "post_url", "get"] = "post_url" if can_post and "post_url" in accepted else "get"
+        if platform.advanced:
+            notes.append(
+                f"A standard {platform.name} webhook sends its values as URL parameters, so {what} is sent as "
+                f"{FORM_LABEL[form]}. For a JSON body, ask for form: json: the steps then go through "
+                f"{platform.advanced}."
             )
+        else:
+            reason = "cannot send a JSON body" if can_post else "can only send GET requests"
+            notes.append(f"{platform.name} {reason}, so {what} is sent as {FORM_LABEL[form]}.")
+        return form
+    if not _can_send(platform, chosen):
+        reason = (
+            "cannot send a JSON body"
+            if chosen == "json" and not platform.json_body
+            else f"cannot send {'GET' if chosen == 'get' else 'POST'} requests"
         )
-    elif chosen in ("json", "post_url") and not can_post:
-        problems.append(doc.problem(("form",), f"{platform.name} cannot send POST requests", "use form: get"))
-    elif chosen == "get" and "GET" not in platform.methods:
-        problems.append(doc.problem(("form",), f"{platform.name} cannot send GET requests", "use form: post_url"))
+        hint = (
+            "use " + " or ".join(f"form: {f}" for f in possible)
+            if possible
+            else f"{platform.name} can send no form this request accepts"
+        )
+        problems.append(doc.problem(("form",), f"{platform.name} {reason}", hint))
     return chosen
+
+
+def _can_send(platform: Platform, form: str) -> bool:
+    """Whether the platform can send a request of this form."""
+    if form == "json":
+        return platform.json_body and "POST" in platform.methods
+    return ("POST" if form == "post_url" else "GET") in platform.methods
 
 
 def _check_token(

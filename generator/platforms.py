@@ -17,6 +17,7 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 from . import patterns
 
@@ -47,6 +48,16 @@ class Platform:
     builtin: bool = True
     docs: str = ""
     """Where the platform documents its tokens."""
+    advanced: str = ""
+    """When set, the platform's plain outgoing request sends URL parameters only: a JSON body or headers need this
+    tool of the platform (Retreaver: its Webhook Configurator, RT-JSON). A request is then planned with its values
+    in the URL unless the partner asks for JSON."""
+    every_outcome: bool = False
+    """The platform's postback fires on every call outcome (ViciDial's Dispo Call URL, V-DISPO): a buyer on it must
+    name the statuses that mean a sale."""
+    steps: Mapping[str, tuple[Any, ...]] | None = None
+    """A custom platform's own setup steps by action (:class:`models.Step`); ``None`` for a built-in platform,
+    whose steps are in :mod:`steps`."""
     _names: dict[str, bool] = field(default_factory=dict, init=False, repr=False, compare=False)
     """``valid_name`` answers, by name: a large catalogue asks about the same few names 50,000 times."""
 
@@ -135,14 +146,16 @@ RETREAVER = Platform(
     host_tokens=False,
     headers=True,
     json_body=True,
+    # Retreaver documents [call_uuid] and [call_key] as replacement tokens; it documents none for the caller's
+    # number (RT-CALLER), so caller_id stays a tag the partner maps (its steps say how).
     known=MappingProxyType(
         {
-            "caller_id": "caller_number",
             "call_id": "call_uuid",
             "call_key": "call_key",
         }
     ),
     docs="https://help.retreaver.com/hc/en-us/articles/360000579423",
+    advanced="the Webhook Configurator",
 )
 
 VICIDIAL = Platform(
@@ -155,6 +168,7 @@ VICIDIAL = Platform(
     headers=False,
     json_body=False,
     methods=("GET",),
+    every_outcome=True,
     known=MappingProxyType(
         {
             "caller_id": "phone_number",

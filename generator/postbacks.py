@@ -47,6 +47,8 @@ class BuyerChoices:
     revenue_example: str | None
     agreed_revenue: str | None
     notes: tuple[str, ...]
+    sale_statuses: tuple[str, ...] = ()
+    """On a platform that fires on every call outcome: the statuses that mean a converted call."""
 
 
 def call_uuid_example(offer_id: str, buyer_id: str) -> str:
@@ -80,9 +82,10 @@ def auth_placeholder(kind: Literal["header", "payload"], company: str) -> Placeh
         return Placeholder(
             "basic_auth_token",
             BASIC_PLACEHOLDER,
-            "In TrackDrive, switch to your own account, open Integrations > API & Access Tokens and click New: "
-            "Data Access 'Superuser Access', tick 'Grant unlimited access to all resources'. "
-            f"Or ask {company} for one.",
+            "TrackDrive's sources differ on whose token this is. Its Basic-auth article says the account that "
+            f"receives the postback, the one of {company}. Its older guide says your own: in TrackDrive, switch to "
+            "your own account, open Integrations > API & Access Tokens and click New: Data Access 'Superuser Access', "
+            f"tick 'Grant unlimited access to all resources'; or one from {company}. Ask {company} which to use.",
         )
     return Placeholder(
         "auth_token",
@@ -115,7 +118,14 @@ def build_postback(
     secret = auth_placeholder(choices.auth, account.company)
     if choices.auth == "payload":
         fields.append(Field("auth_token", Value.of(secret), description="Your TrackDrive auth token."))
-    fields.append(Field("buyer_converted", Value.of("true"), description="The call converted for you."))
+    fields.append(
+        Field(
+            "buyer_converted",
+            Value.of("true"),
+            type="boolean",
+            description="The call converted for you: a boolean, sent as the text true.",
+        )
+    )
     if choices.revenue == "amount" and choices.revenue_value:
         fields.append(
             Field(
@@ -135,7 +145,12 @@ def build_postback(
             )
         )
     fields.append(
-        Field("offer_converted", Value.of("true"), description="The call also converts for the traffic source.")
+        Field(
+            "offer_converted",
+            Value.of("true"),
+            type="boolean",
+            description="The call also converts for the traffic source: a boolean, sent as the text true.",
+        )
     )
     extra = tuple(
         Field(

@@ -346,9 +346,13 @@ def _url_conversion(conv: UrlConversion, samples: dict[str, str]) -> Request:
 
 
 def ping_response_example(offer_id: str, source_id: str) -> dict[str, Any]:
-    """The shape of a ping's answer (abridged; values are samples)."""
+    """The shape of a ping's answer as TrackDrive's ping/post guide gives it (TD-PING).
+
+    ``status`` first, and numbers as numbers; the values are samples.
+    """
     ping = ping_id_example(offer_id, source_id)
     return {
+        "status": "success",
         "try_all_buyers_ping_id": ping,
-        "buyers": [{"buyer_id": "1001", "name": "Example buyer", "bid": "32.00", "ping_id": ping[::-1]}],
+        "buyers": [{"buyer_id": 1001, "name": "Example buyer", "bid": 32.0, "ping_id": ping[::-1]}],
     }

@@ -78,11 +78,13 @@ class PlatformInfo:
     name: str
     carries_payout: bool
     """Can its revenue be the token ``payout`` (a well-known name, or a name it can carry)?"""
+    every_outcome: bool = False
+    """Does its postback fire on every call outcome (a buyer on it names its sale statuses)?"""
 
     @classmethod
     def of(cls, platform: Platform) -> PlatformInfo:
         """The facts of a built-in platform."""
-        return cls(platform.id, platform.name, platform.valid_name("payout"))
+        return cls(platform.id, platform.name, platform.valid_name("payout"), platform.every_outcome)
 
 
 def account_text(subdomain: str, company: str, email: str) -> str:
@@ -145,6 +147,14 @@ def buyer_text(ident: str, name: str, platform: PlatformInfo) -> str:
                 "# auth: header                  # header | payload; default: header where the platform can send one",
                 "# subdomain: fixed              # fixed | token (one global postback; needs host tokens)",
                 *revenue,
+                *(
+                    [
+                        f"sale_statuses: [SALE]            # {platform.name} fires its postback on every call outcome: "
+                        "the statuses that mean a sale"
+                    ]
+                    if platform.every_outcome
+                    else []
+                ),
                 "# post_call_tokens:             # extra data sent back inside post_call_tokens",
                 "#   - name: policy_status",
                 "#     token: policy_status",
@@ -219,7 +229,7 @@ def _platforms(catalogue: Path) -> dict[str, PlatformInfo]:
                 payout = (isinstance(known, dict) and "payout" in known) or patterns.fullmatch(pattern, "payout")
             except PatternError:
                 payout = False
-            out[ident] = PlatformInfo(ident, str(data.get("name", ident)), payout)
+            out[ident] = PlatformInfo(ident, str(data.get("name", ident)), payout, data.get("every_outcome") is True)
     return out
 
 

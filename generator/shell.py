@@ -209,11 +209,17 @@ def theme_toc(config: Any) -> TocRenderer:
     return render
 
 
+_ABSOLUTE = re.compile(r"https://[A-Za-z0-9.-]+(?:/[A-Za-z0-9._~/%-]*)?")
+"""An absolute link MkDocs leaves as it is: https, a host, a plain path (no query, fragment or quote)."""
+
+
 def relative_link(page_slug: str, files: set[str]) -> Any:
     """MkDocs' rewriting of a relative link in ``<page_slug>.md``: relative to the page's URL folder."""
     src_dir = posixpath.dirname(page_slug)
 
     def link(href: str) -> str:
+        if _ABSOLUTE.fullmatch(href):  # a documentation page a setup step cites: MkDocs leaves it as written
+            return href
         if "://" in href or href.startswith(("/", "#", "mailto:")) or "?" in href or "#" in href:
             raise Unsupported(f"link {href!r}")
         target = posixpath.normpath(posixpath.join(src_dir, href))

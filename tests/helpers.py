@@ -42,11 +42,17 @@ def only_request(plan: Plan, offer: str, partner: str, key: str | None = None) -
 
 
 def buyer(platform: str, extra: str = "") -> str:
-    return textwrap.dedent(f"""
+    """A buyer file; on ViciDial (whose Dispo Call URL fires on every disposition) with a sale status."""
+    statuses = "sale_statuses: [SALE]\n" if platform == "vicidial" and "sale_statuses" not in extra else ""
+    return (
+        textwrap.dedent(f"""
         id: sunbuyer
         name: Sun Buyer
         platform: {platform}
-    """) + textwrap.dedent(extra)
+    """)
+        + statuses
+        + textwrap.dedent(extra)
+    )
 
 
 def source(platform: str, extra: str = "") -> str:

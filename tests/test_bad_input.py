@@ -214,7 +214,7 @@ CASES: dict[str, tuple[dict[str, str], str]] = {
     "a ViciDial token with a dash": (
         {
             "buyers__sunbuyer_yml": "id: sunbuyer\nname: Sun\nplatform: vicidial\nrevenue: 10\npost_call_tokens:\n"
-            "  - name: policy\n    token: policy-id\n    example: x\n"
+            "  - name: policy\n    token: policy-id\n    example: x\nsale_statuses: [SALE]\n"
         },
         "offers/buyers/sunbuyer.yml:7:12: post_call_tokens[0].token: '--A--policy-id--B--' is not a token ViciDial "
         "can carry\n    hint: ViciDial token names must match [a-z0-9_]+",

@@ -325,13 +325,60 @@ def test_a_page_lends_only_blocks_that_show_their_code() -> None:
     html, blocks = _recorded(text)
     languages = {lang for _, lang in blocks}
     # The page changed since: one block's code is different; only the others are taken.
-    code, lang = blocks[1]
-    changed = [*blocks[:1], (code.replace("https", "http"), lang), *blocks[2:]]
-    assert code != changed[1][0]
+    k = next(k for k, (code, _) in enumerate(blocks) if k and "https" in code)
+    code, lang = blocks[k]
+    changed = [*blocks[:k], (code.replace("https", "http"), lang), *blocks[k + 1 :]]
+    assert code != changed[k][0]
     highlight = Highlighter(fence, trusted=languages)
     assert highlight.seed(changed, html) == len(blocks) - 1
-    assert highlight(changed[1][0], lang) == fence(changed[1][0], lang)
+    assert highlight(changed[k][0], lang) == fence(changed[k][0], lang)
     # A different number of blocks (a block added or removed): nothing is taken.
     assert Highlighter(fence, trusted=languages).seed(blocks[1:], html) == 0
     # HTML cut short: nothing is taken.
     assert Highlighter(fence, trusted=languages).seed(blocks, html[: html.rindex("</code></pre></div>")]) == 0
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(TEXT, TEXT, st.lists(TEXT, max_size=2)), min_size=1, max_size=3), TEXT)
+def test_a_numbered_checklist_with_nested_blocks_converts_exactly(
+    items: list[tuple[str, str, list[str]]], after: str
+) -> None:
+    """The setup steps' loose ordered list: a bold first line, then paragraphs and fenced blocks indented by
+    four spaces, items a blank line apart, then the page goes on."""
+    lines: list[str] = []
+    for n, (where, do, parts) in enumerate(items, 1):
+        lines += [f"{n}. **{markup.text(where or 'x')}**", "", f"    {markup.text(do or 'y')}", ""]
+        for part in parts:
+            lines += [
+                f"    {markup.text(part or 'Label')}:",
+                "",
+                "    " + markup.fence(part, "text").replace("\n", "\n    "),
+            ]
+            lines.append("")
+        lines += ["    **Why:** it matters. Source: [a page](https://example.org/docs/a_b.txt).", "", ""]
+    lines += [f"{markup.text(after or 'After')}", ""]
+    doc = "\n".join(lines)
+    try:
+        html = convert(doc, fence).html
+    except Unsupported:
+        return
+    assert html == reference(doc)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1. a\n\n    b\n\n- c\n",  # Python-Markdown makes the bullet an item of the numbered list
+        "1. a\n    b\n\n2. c\n",  # an item of two lines
+        "1. a\n\n    b\nc\n",  # a lazy line after an item's block
+    ],
+)
+def test_a_loose_list_outside_the_checklist_shape_is_refused(text: str) -> None:
+    with pytest.raises(Unsupported):
+        convert(text, fence)
+
+
+def test_a_loose_list_converts_as_python_markdown_does() -> None:
+    text = "1. **Where**\n\n    Do it.\n\n    ```text\n    ALT\n    ```\n\n2. **Next**\n\n    Then.\n\nAfter.\n"
+    assert convert(text, fence).html == reference(text)
+    assert convert(text, fence).html.startswith("<ol>\n<li>\n<p><strong>Where</strong></p>\n<p>Do it.</p>")

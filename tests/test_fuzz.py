@@ -135,6 +135,8 @@ def good_catalogue(draw: st.DrawFn) -> dict[str, Any]:
         "revenue": draw(st.sampled_from(["35.00", "none", {"token": "payout", "example": "45.00"}])),
         "post_call_tokens": [{"name": "note", "token": PLATFORM_TOKENS[buyer_platform], "example": draw(text(20))}],
     }
+    if buyer_platform == "vicidial":
+        buyer["sale_statuses"] = ["SALE"]
     for key, options in (("form", ["json", "post_url", "get"]), ("auth", ["header", "payload"])):
         choice = draw(st.sampled_from([None, *options]))
         if choice:

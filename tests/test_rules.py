@@ -190,7 +190,7 @@ def test_json_on_a_platform_without_json_is_an_error(tmp_path: Path) -> None:
     assert (
         "form",
         "ViciDial cannot send a JSON body",
-        "use form: post_url or form: get (values in the query string)",
+        "use form: get",
     ) in messages
 
 

@@ -22,10 +22,15 @@ VERSION = "3.1.0"
 
 RESPONSES = {
     "200": {"description": "Accepted."},
-    "401": {"description": "Not authorised: the token is wrong or missing."},
-    "404": {"description": "Not found: the URL, subdomain or call id is wrong."},
-    "415": {"description": "Unsupported media type: Content-Type does not match the body."},
+    "default": {"description": "Refused. TrackDrive's documentation gives no status code for this request's refusals."},
 }
+"""Only what a source gives: 200 on success (TD-CODES); no TrackDrive source gives the codes of a refusal."""
+INBOUND_RESPONSES = {
+    "200": {"description": "Accepted."},
+    "401": {"description": "Not authorised: the inbound webhook token is wrong or missing."},
+    "default": {"description": "Refused for another reason (TrackDrive's documentation gives no other code)."},
+}
+"""An inbound webhook (ping/post): 401 for a bad token is documented (TD-CODES)."""
 WEBHOOK_RESPONSES = {"200": {"description": "Your endpoint accepted the conversion."}}
 
 
@@ -129,7 +134,8 @@ def _operation(request: Request, schemes: dict[str, Any], *, webhook: bool = Fal
             "required": True,
             "content": {JSON_TYPE: {"schema": _object(request.body), "example": request.body_object("example")}},
         }
-    op["responses"] = WEBHOOK_RESPONSES if webhook else RESPONSES
+    inbound = any(seg.template() == "inbound_webhooks" for seg in request.path)
+    op["responses"] = WEBHOOK_RESPONSES if webhook else INBOUND_RESPONSES if inbound else RESPONSES
     return op
 
 
