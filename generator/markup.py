@@ -75,8 +75,8 @@ def fence(value: Any, lang: str = "") -> Markup:
 
 
 def cell(value: Any) -> Markup:
-    """A table cell: escaped text, '-' when empty."""
-    if value is None or value == "" or value == ():
+    """A table cell: escaped text, '-' when empty (or only white space, which a cell would not show)."""
+    if value is None or value == () or (isinstance(value, str) and not value.strip()):
         return Markup("-")
     return text(value)
 
